@@ -1,1 +1,87 @@
-"""weir.config."""
+"""Typed configuration: targets (profiles.yml / weir.yml) and weir's own settings.
+
+Layering: file < profile < ``WEIR_<SECTION>__<KEY>`` environment < CLI flag.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from weir.errors import ConfigError
+
+TableFormatName = Literal["delta", "iceberg", "duckdb"]
+
+
+class Target(BaseModel):
+    """Where and how a project's relations are computed and stored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = "dev"
+    type: str = "duckdb"
+    schema_: str = Field("main", alias="schema")
+    database: str = "weir"
+    threads: int = 4
+    # DuckDB catalog file holding views and pointers to lakehouse tables.
+    path: str | None = None
+    # Root folder (or s3:// URL) of the lakehouse tables.
+    warehouse: str | None = None
+    table_format: TableFormatName = "delta"
+
+    @field_validator("threads")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("threads must be >= 1")
+        return v
+
+    @property
+    def schema(self) -> str:  # type: ignore[override]
+        return self.schema_
+
+    def redacted(self) -> dict[str, Any]:
+        """The target as a dict with secrets hidden, safe to log or put in Jinja's ``target``."""
+        data = self.model_dump(by_alias=True)
+        for key in list(data):
+            if any(s in key.lower() for s in ("password", "secret", "token", "key")):
+                data[key] = "***"
+        return data
+
+
+class WeirSettings(BaseModel):
+    """weir's own optional ``weir.yml`` at the project root."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str | None = None
+    warehouse: str | None = None
+    table_format: TableFormatName = "delta"
+    state: str | None = None  # ledger location: a file path or postgresql:// URL
+
+
+def env_overrides(section: str) -> dict[str, str]:
+    """Settings from ``WEIR_<SECTION>__<KEY>`` variables, keys lower-cased."""
+    prefix = f"WEIR_{section.upper()}__"
+    return {k[len(prefix):].lower(): v for k, v in os.environ.items() if k.startswith(prefix)}
+
+
+def build_target(data: dict[str, Any], *, origin: str) -> Target:
+    """Validate a target mapping, naming the file and key on error."""
+    try:
+        return Target.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid target setting {key!r}: {first['msg']}", path=origin) from None
+
+
+def build_settings(data: dict[str, Any], *, origin: str) -> WeirSettings:
+    try:
+        return WeirSettings.model_validate({**data, **env_overrides("project")})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting {key!r}: {first['msg']}", path=origin) from None

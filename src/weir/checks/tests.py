@@ -1,0 +1,92 @@
+"""dbt data tests: generic tests (not_null, unique, accepted_values, relationships,
+dbt_utils, custom) and singular tests, with severity, where, limit, warn_if/error_if
+and store_failures."""
+
+from __future__ import annotations
+
+from weir.errors import CompilationError, EngineError
+from weir.graph import Node
+from weir.materialize.runtime import NodeResult, Runtime
+from weir.sql.relation import Relation
+
+
+def test_sql(rt: Runtime, node: Node) -> str:
+    """The SQL selecting a test's failing rows."""
+    assert node.test is not None
+    if node.test.test_name == "singular":
+        return rt.compiler.compile(node)
+    attached = node.test.attached_to
+    assert attached is not None
+    relation = rt.project.relations[attached]
+    where = node.config.get("where")
+    model: object = relation
+    if where:
+        model = Relation(schema=None, identifier="", type="external",
+                         external=f"(select * from {relation} where {where}) dbt_subquery")
+    extra = {"model": model}
+    if node.test.column_name is not None:
+        extra["column_name"] = node.test.column_name  # type: ignore[assignment]
+    ctx, scope = rt.compiler.context(node, extra=extra)
+    kwargs = rt.compiler.test_kwargs(node, ctx)
+    kwargs["model"] = model
+    if node.test.column_name is not None:
+        kwargs["column_name"] = node.test.column_name
+    namespace = node.test.namespace
+    name = node.test.test_name.rpartition(".")[2]
+    search = [namespace] if namespace else scope.search
+    macro = scope.macro(f"test_{name}", search)
+    if macro is None and namespace:
+        macro = scope.macro(f"test_{name}", scope.namespace_packages(namespace) or [namespace])
+    if macro is None:
+        raise CompilationError(f"test macro test_{name} not found", path=node.path, node=node.name)
+    try:
+        sql = str(macro(**kwargs))
+    except TypeError as exc:
+        raise CompilationError(f"bad arguments for test {node.test.test_name}: {exc}", path=node.path,
+                               line=node.line, node=node.name) from None
+    return rt.compiler.with_ephemerals(rt.project.graph.nodes[attached], sql)
+
+
+def run_test(rt: Runtime, node: Node, result: NodeResult) -> None:
+    sql = test_sql(rt, node)
+    path = rt.compiler.write_compiled(node, sql)
+    result.compiled_path = str(path)
+    cfg = node.config
+    fail_calc = str(cfg.get("fail_calc") or "count(*)")
+    warn_if = str(cfg.get("warn_if") or "!= 0")
+    error_if = str(cfg.get("error_if") or "!= 0")
+    limit = cfg.get("limit")
+    inner = sql.rstrip().rstrip(";")
+    if limit is not None:
+        inner = f"select * from ({inner}) limit {int(limit)}"
+    wrapped = (f"select {fail_calc} as failures, ({fail_calc}) {warn_if} as should_warn, "
+               f"({fail_calc}) {error_if} as should_error from (\n{inner}\n) dbt_internal_test")
+    rt.compiler.write_compiled(node, wrapped, kind="run")
+    try:
+        _, rows = rt.engine.fetch(wrapped)
+    except EngineError as exc:
+        exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
+        raise
+    failures, should_warn, should_error = rows[0] if rows else (0, False, False)
+    failures = int(failures or 0)
+    result.failures = failures
+    result.rows = failures
+    severity = str(cfg.get("severity") or "error").lower()
+    if should_error and severity == "error":
+        result.status = "fail"
+    elif should_warn or (should_error and severity == "warn"):
+        result.status = "warn"
+    else:
+        result.status = "pass"
+    if result.status != "pass":
+        result.message = f"{failures} failing row{'s' if failures != 1 else ''}"
+    if cfg.get("store_failures") and failures:
+        _store_failures(rt, node, inner)
+
+
+def _store_failures(rt: Runtime, node: Node, sql: str) -> None:
+    staged = rt.engine.stage(node.unique_id, sql)
+    try:
+        rt.write_table(node, staged)
+    finally:
+        rt.engine.unstage(staged)

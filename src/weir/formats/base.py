@@ -1,0 +1,77 @@
+"""The table-format contract: atomic writes, merges, versions, history, and how an
+engine reads the table. Every write is one commit that carries weir's metadata."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from weir.sql.relation import Relation
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What a write left behind."""
+
+    version: int | None
+    rows_written: int | None = None
+    operation: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class TableFormat(ABC):
+    """Delta Lake, Iceberg, or DuckDB-native tables."""
+
+    name: str = "base"
+    #: the format holds its data outside the engine, so the engine needs a pointer view
+    external: bool = True
+
+    @abstractmethod
+    def exists(self, relation: Relation) -> bool: ...
+
+    @abstractmethod
+    def version(self, relation: Relation) -> int | None: ...
+
+    @abstractmethod
+    def schema(self, relation: Relation) -> pa.Schema: ...
+
+    @abstractmethod
+    def write(
+        self,
+        relation: Relation,
+        data: pa.RecordBatchReader,
+        *,
+        mode: str,  # overwrite | append
+        metadata: dict[str, str],
+        partition_by: Sequence[str] | None = None,
+        predicate: str | None = None,
+        schema_mode: str | None = None,  # merge | overwrite
+    ) -> Commit: ...
+
+    @abstractmethod
+    def merge(
+        self,
+        relation: Relation,
+        data: pa.RecordBatchReader,
+        *,
+        keys: Sequence[str],
+        metadata: dict[str, str],
+        delete_matched: bool = False,
+        merge_schema: bool = False,
+    ) -> Commit:
+        """Upsert ``data`` on ``keys``; with ``delete_matched`` (delete+insert), every
+        target row matching a key of ``data`` is replaced by the rows of ``data``."""
+
+    @abstractmethod
+    def scan_sql(self, relation: Relation) -> str:
+        """A SELECT the embedded engine runs to read the table's current version."""
+
+    @abstractmethod
+    def history(self, relation: Relation, limit: int | None = None) -> list[dict[str, Any]]: ...
+
+    def drop(self, relation: Relation) -> None:  # noqa: B027 - optional
+        """Remove the table's data (full-refresh of a format that cannot overwrite schema)."""

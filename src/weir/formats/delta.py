@@ -1,0 +1,212 @@
+"""Delta Lake tables through delta-rs (the ``deltalake`` package).
+
+The process-abort trap of ``DeltaTable.to_pyarrow_table()`` (see ENVIRONMENT.md) is
+avoided: weir reads live files from the Delta log and scans them with DuckDB.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import DeltaError, TableNotFoundError
+
+from weir.errors import FormatError
+from weir.formats.base import Commit, TableFormat
+from weir.sql.relation import Relation
+
+_LOG_NAME = re.compile(r"^(\d{20})\.json$")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DeltaFormat(TableFormat):
+    name = "delta"
+    external = True
+
+    def __init__(self, warehouse: str, storage_options: dict[str, str] | None = None) -> None:
+        self.warehouse = warehouse.rstrip("/")
+        self.storage_options = storage_options or None
+
+    def location(self, relation: Relation) -> str:
+        return f"{self.warehouse}/{relation.schema}/{relation.identifier}"
+
+    def _table(self, relation: Relation) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.location(relation), storage_options=self.storage_options)
+        except TableNotFoundError:
+            return None
+
+    def exists(self, relation: Relation) -> bool:
+        loc = self.location(relation)
+        if "://" not in loc:
+            return (Path(loc) / "_delta_log").is_dir() and any((Path(loc) / "_delta_log").glob("*.json"))
+        return self._table(relation) is not None
+
+    def version(self, relation: Relation) -> int | None:
+        loc = self.location(relation)
+        if "://" not in loc:  # cheap: newest commit file name, without opening the table
+            log = Path(loc) / "_delta_log"
+            if not log.is_dir():
+                return None
+            versions = [int(m.group(1)) for p in log.iterdir() if (m := _LOG_NAME.match(p.name))]
+            return max(versions) if versions else None
+        dt = self._table(relation)
+        return dt.version() if dt else None
+
+    def schema(self, relation: Relation) -> pa.Schema:
+        dt = self._table(relation)
+        if dt is None:
+            raise FormatError(f"table {relation} does not exist at {self.location(relation)}")
+        return pa.schema(dt.schema().to_arrow())  # type: ignore[arg-type]
+
+    def _props(self, metadata: dict[str, str]) -> CommitProperties:
+        return CommitProperties(custom_metadata={k: str(v) for k, v in metadata.items()})
+
+    def write(self, relation: Relation, data: pa.RecordBatchReader, *, mode: str, metadata: dict[str, str],
+              partition_by: Sequence[str] | None = None, predicate: str | None = None,
+              schema_mode: str | None = None) -> Commit:
+        loc = self.location(relation)
+        if "://" not in loc:
+            Path(loc).mkdir(parents=True, exist_ok=True)
+        try:
+            write_deltalake(
+                loc, data, mode=mode, partition_by=list(partition_by) if partition_by else None,
+                predicate=predicate, schema_mode=schema_mode, storage_options=self.storage_options,
+                commit_properties=self._props(metadata),
+            )
+        except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
+            raise FormatError(f"writing Delta table {relation} failed: {exc}") from None
+        dt = self._table(relation)
+        assert dt is not None
+        return self._commit(dt)
+
+    def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
+              metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False) -> Commit:
+        dt = self._table(relation)
+        if dt is None:
+            raise FormatError(f"cannot merge into {relation}: the table does not exist")
+        on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
+        try:
+            if delete_matched:
+                self._delete_insert(dt, data, keys, on, metadata, merge_schema)
+            else:
+                (
+                    dt.merge(data, predicate=on, source_alias="s", target_alias="t",
+                             commit_properties=self._props(metadata), merge_schema=merge_schema)
+                    .when_matched_update_all()
+                    .when_not_matched_insert_all()
+                    .execute()
+                )
+        except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
+            raise FormatError(f"merging into Delta table {relation} failed: {exc}") from None
+        return self._commit(dt)
+
+    def _delete_insert(self, dt: DeltaTable, data: pa.RecordBatchReader, keys: Sequence[str], on: str,
+                       metadata: dict[str, str], merge_schema: bool) -> None:
+        # One atomic commit: the source carries each distinct key once flagged "delete"
+        # (matches and removes all target rows with that key) plus every new row flagged
+        # "insert" (never matches, always inserted).
+        table = data.read_all()
+        key_rows = table.select(list(keys)).group_by(list(keys)).aggregate([])
+        flag = "__weir_op"
+        deletes = pa.table({**{k: key_rows.column(k) for k in keys}, flag: pa.array(["d"] * key_rows.num_rows)})
+        inserts = table.append_column(flag, pa.array(["i"] * table.num_rows))
+        source = pa.concat_tables([inserts, deletes], promote_options="default")
+        cols = [c for c in table.column_names]
+        (
+            dt.merge(source, predicate=f"{on} AND s.{flag} = 'd'", source_alias="s", target_alias="t",
+                     commit_properties=self._props(metadata), merge_schema=merge_schema)
+            .when_matched_delete()
+            .when_not_matched_insert(updates={_q(c): f"s.{_q(c)}" for c in cols}, predicate=f"s.{flag} = 'i'")
+            .execute()
+        )
+
+    def _commit(self, dt: DeltaTable) -> Commit:
+        entry = dt.history(1)[0] if dt.version() is not None else {}
+        metrics = entry.get("operationMetrics") or {}
+        rows = metrics.get("num_added_rows") or metrics.get("num_target_rows_inserted")
+        return Commit(version=dt.version(), rows_written=int(rows) if rows is not None else None,
+                      operation=str(entry.get("operation", "")), metrics=metrics)
+
+    def scan_sql(self, relation: Relation) -> str:
+        dt = self._table(relation)
+        if dt is None:
+            raise FormatError(f"table {relation} does not exist at {self.location(relation)}")
+        return delta_scan_sql(dt)
+
+    def history(self, relation: Relation, limit: int | None = None) -> list[dict[str, Any]]:
+        dt = self._table(relation)
+        return list(dt.history(limit)) if dt else []
+
+    def drop(self, relation: Relation) -> None:
+        loc = self.location(relation)
+        if "://" not in loc and Path(loc).exists():
+            shutil.rmtree(loc)
+
+
+def _duck_type(t: pa.DataType) -> str:
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_int8(t):
+        return "TINYINT"
+    if pa.types.is_int16(t):
+        return "SMALLINT"
+    if pa.types.is_int32(t):
+        return "INTEGER"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_float32(t):
+        return "FLOAT"
+    if pa.types.is_float64(t):
+        return "DOUBLE"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"  # type: ignore[attr-defined]
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "VARCHAR"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "BLOB"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"  # type: ignore[attr-defined]
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"{_duck_type(t.value_type)}[]"  # type: ignore[attr-defined]
+    if pa.types.is_struct(t):
+        fields = ", ".join(f"{_q(f.name)} {_duck_type(f.type)}" for f in t)  # type: ignore[attr-defined]
+        return f"STRUCT({fields})"
+    if pa.types.is_map(t):
+        return f"MAP({_duck_type(t.key_type)}, {_duck_type(t.item_type)})"  # type: ignore[attr-defined]
+    return "VARCHAR"
+
+
+def delta_scan_sql(dt: DeltaTable) -> str:
+    """SELECT over the live files of the table's current version, typed by its schema."""
+    schema = pa.schema(dt.schema().to_arrow())  # type: ignore[arg-type]
+    partitions = set(dt.metadata().partition_columns)
+    files = dt.file_uris()
+    cols = [f"cast({_q(f.name)} as {_duck_type(f.type)}) as {_q(f.name)}" for f in schema]
+    if not files:
+        nulls = ", ".join(f"cast(null as {_duck_type(f.type)}) as {_q(f.name)}" for f in schema)
+        return f"select {nulls} where false"
+    file_list = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    options = ["union_by_name = true"]
+    if partitions:
+        hive_types = ", ".join(f"{_q(f.name)}: {_duck_type(f.type)}" for f in schema if f.name in partitions)
+        options += ["hive_partitioning = true", "hive_types = {" + hive_types.replace('"', "'") + "}"]
+    return f"select {', '.join(cols)} from read_parquet({file_list}, {', '.join(options)})"
+
+
+def read_commit_metadata(history_entry: dict[str, Any]) -> dict[str, Any]:
+    """weir's keys from a Delta history entry."""
+    return {k: v for k, v in history_entry.items() if str(k).startswith("weir.")}
+
+
+__all__ = ["DeltaFormat", "delta_scan_sql", "read_commit_metadata"]

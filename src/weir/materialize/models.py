@@ -1,0 +1,216 @@
+"""Model materializations: view, table, ephemeral and incremental (append, merge,
+delete+insert, insert_overwrite) with on_schema_change. Every table write stages the
+result in the engine first and publishes it with one atomic commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from weir.errors import ConfigError, EngineError
+from weir.formats.base import Commit
+from weir.graph import Node
+from weir.materialize.python_model import run_python_model
+from weir.materialize.runtime import NodeResult, Runtime
+from weir.sql.relation import Relation, quote
+
+STRATEGIES = ("append", "merge", "delete+insert", "insert_overwrite", "microbatch")
+SCHEMA_CHANGES = ("ignore", "fail", "append_new_columns", "sync_all_columns")
+
+
+def materialize_model(rt: Runtime, node: Node, result: NodeResult) -> None:
+    kind = node.materialized
+    if kind == "ephemeral":
+        result.message = "ephemeral (inlined where used)"
+        return
+    if kind == "view":
+        _view(rt, node, result)
+    elif kind == "table":
+        _table(rt, node, result)
+    elif kind == "incremental":
+        _incremental(rt, node, result)
+    else:
+        raise ConfigError(f"unknown materialization {kind!r}", path=node.path, node=node.name,
+                          hint="use view, table, incremental or ephemeral")
+
+
+def _stage(rt: Runtime, node: Node, result: NodeResult, *, is_incremental: bool = False) -> Relation:
+    """Compute the model's rows into a private staging relation."""
+    if node.language == "python":
+        data = run_python_model(rt, node, is_incremental=is_incremental)
+        return rt.engine.stage_arrow(node.unique_id, data)
+    sql = rt.compiler.compile(node, is_incremental=is_incremental)
+    path = rt.compiler.write_compiled(node, sql)
+    result.compiled_path = str(path)
+    try:
+        return rt.engine.stage(node.unique_id, sql)
+    except EngineError as exc:
+        exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
+        raise
+
+
+def _view(rt: Runtime, node: Node, result: NodeResult) -> None:
+    if node.language == "python":
+        raise ConfigError("Python models cannot be views", path=node.path, node=node.name,
+                          hint="use materialized='table' or 'incremental'")
+    sql = rt.compiler.compile(node)
+    path = rt.compiler.write_compiled(node, sql)
+    result.compiled_path = str(path)
+    relation = rt.relation(node)
+    fmt = rt.format_for(node)
+    try:
+        rt.engine.create_view(relation, sql)
+    except EngineError as exc:
+        exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
+        raise
+    if fmt.exists(relation):  # it used to be a table: its data goes
+        fmt.drop(relation)
+    from weir.materialize.runtime import forget_pointer
+
+    forget_pointer(rt.engine, relation)
+    result.message = "view created"
+
+
+def _table(rt: Runtime, node: Node, result: NodeResult) -> None:
+    staged = _stage(rt, node, result)
+    try:
+        commit = rt.write_table(node, staged, partition_by=_partition_by(node))
+        _finish(rt, result, staged, commit)
+    finally:
+        rt.engine.unstage(staged)
+
+
+def _finish(rt: Runtime, result: NodeResult, staged: Relation, commit: Commit, rows: int | None = None) -> None:
+    result.rows = rows if rows is not None else rt.engine.count(staged)
+    result.version = commit.version
+
+
+def _partition_by(node: Node) -> list[str] | None:
+    spec = node.config.get("partition_by")
+    if not spec:
+        return None
+    if isinstance(spec, dict):
+        field = spec.get("field")
+        return [str(field)] if field else None
+    if isinstance(spec, str):
+        return [spec]
+    return [str(s) for s in spec]
+
+
+def _unique_key(node: Node) -> list[str]:
+    key = node.config.get("unique_key")
+    if not key:
+        return []
+    return [key] if isinstance(key, str) else [str(k) for k in key]
+
+
+def _incremental(rt: Runtime, node: Node, result: NodeResult) -> None:
+    relation = rt.relation(node)
+    fmt = rt.format_for(node)
+    full_refresh = rt.full_refresh and node.config.get("full_refresh") is not False
+    if node.config.get("full_refresh") is True:
+        full_refresh = True
+    existing = rt.engine.relation_type(relation.schema or "", relation.identifier)
+    if not fmt.exists(relation) or full_refresh or (existing == "view" and fmt.external is False):
+        return _table(rt, node, result)
+    strategy = str(node.config.get("incremental_strategy") or ("delete+insert" if _unique_key(node) else "append"))
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"invalid incremental_strategy {strategy!r}", path=node.path, node=node.name,
+                          hint=f"use one of: {', '.join(STRATEGIES)}")
+    on_change = str(node.config.get("on_schema_change") or "ignore")
+    if on_change not in SCHEMA_CHANGES:
+        raise ConfigError(f"invalid on_schema_change {on_change!r}", path=node.path, node=node.name,
+                          hint=f"use one of: {', '.join(SCHEMA_CHANGES)}")
+    staged = _stage(rt, node, result, is_incremental=True)
+    try:
+        staged, rewrite = _schema_change(rt, node, relation, staged, on_change)
+        keys = _unique_key(node)
+        rows = rt.engine.count(staged)
+        if rewrite is not None:
+            commit = _rewrite(rt, node, relation, staged, rewrite, strategy, keys)
+        elif strategy in ("append", "microbatch") or (strategy == "merge" and not keys) or (
+                strategy == "delete+insert" and not keys):
+            commit = rt.write_table(node, staged, mode="append", schema_mode="merge" if on_change != "ignore" else None)
+        elif strategy in ("merge", "delete+insert"):
+            commit = rt.merge_table(node, staged, keys, delete_matched=strategy == "delete+insert",
+                                    merge_schema=on_change == "append_new_columns")
+        else:  # insert_overwrite: replace the partitions present in the new data
+            commit = _insert_overwrite(rt, node, staged)
+        _finish(rt, result, staged, commit, rows)
+    finally:
+        rt.engine.unstage(staged)
+
+
+def _insert_overwrite(rt: Runtime, node: Node, staged: Relation) -> Commit:
+    parts = _partition_by(node)
+    if not parts:
+        raise ConfigError("insert_overwrite needs partition_by", path=node.path, node=node.name,
+                          hint="set partition_by={'field': 'sale_date', 'data_type': 'date'}")
+    cols, rows = rt.engine.fetch(f"select distinct {', '.join(quote(p) for p in parts)} from {staged}")
+    if not rows:
+        return Commit(version=rt.format_for(node).version(rt.relation(node)), rows_written=0)
+    clauses = []
+    for row in rows:
+        terms = [f"{quote(c)} is null" if v is None else f"{quote(c)} = {_sql_literal(v)}"
+                 for c, v in zip(cols, row, strict=False)]
+        clauses.append("(" + " and ".join(terms) + ")")
+    return rt.write_table(node, staged, mode="overwrite", predicate=" or ".join(clauses), schema_mode=None,
+                          partition_by=parts)
+
+
+def _sql_literal(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _schema_change(rt: Runtime, node: Node, target: Relation, staged: Relation, mode: str
+                   ) -> tuple[Relation, list[tuple[str, str]] | None]:
+    """Apply on_schema_change; returns the relation to write and, for sync_all_columns
+    with removed columns, the full column list the table must be rewritten with."""
+    src = rt.engine.columns(staged)
+    dst = rt.engine.columns(target)
+    src_names = {c.name.lower(): c for c in src}
+    dst_names = {c.name.lower(): c for c in dst}
+    added = [c for c in src if c.name.lower() not in dst_names]
+    removed = [c for c in dst if c.name.lower() not in src_names]
+    if not added and not removed:
+        return staged, None
+    if mode == "fail":
+        raise ConfigError(
+            "the source and target schemas of this incremental model are out of sync: "
+            f"new columns {[c.name for c in added]}, missing columns {[c.name for c in removed]}",
+            path=node.path, node=node.name,
+            hint="run with --full-refresh, or set on_schema_change to append_new_columns or sync_all_columns",
+        )
+    if mode == "ignore":
+        # keep the target's columns: new ones are dropped, missing ones arrive as null
+        select = ", ".join(
+            (src_names[c.name.lower()].quoted if c.name.lower() in src_names else f"cast(null as {c.data_type})")
+            + f" as {c.quoted}" for c in dst)
+        return rt.engine.stage(node.unique_id + "_ignore", f"select {select} from {staged}"), None
+    if mode == "append_new_columns" or not removed:
+        if not added:  # only missing columns: fill them with nulls
+            select = ", ".join(
+                (src_names[c.name.lower()].quoted if c.name.lower() in src_names else f"cast(null as {c.data_type})")
+                + f" as {c.quoted}" for c in dst)
+            return rt.engine.stage(node.unique_id + "_fill", f"select {select} from {staged}"), None
+        return staged, None
+    return staged, [(c.name, c.data_type) for c in src]
+
+
+def _rewrite(rt: Runtime, node: Node, relation: Relation, staged: Relation, columns: list[tuple[str, str]],
+             strategy: str, keys: list[str]) -> Commit:
+    """sync_all_columns with removed columns: rebuild the whole table in one commit."""
+    proj = ", ".join(f"{quote(n)}" for n, _ in columns)
+    old = f"select {proj} from {relation}"
+    if keys and strategy in ("merge", "delete+insert"):
+        match = " and ".join(f"o.{quote(k)} = n.{quote(k)}" for k in keys)
+        old = f"select {proj} from ({old}) o where not exists (select 1 from {staged} n where {match})"
+    sql = f"{old} union all by name select {proj} from {staged}"
+    merged = rt.engine.stage(node.unique_id + "_sync", sql)
+    try:
+        return rt.write_table(node, merged, mode="overwrite", schema_mode="overwrite")
+    finally:
+        rt.engine.unstage(merged)

@@ -1,0 +1,149 @@
+"""What every materialization needs during a run: engine, formats, compiler, ledger,
+and the catalog that lets the engine see lakehouse tables by name."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from weir.engines.duckdb import DuckDBEngine
+from weir.errors import ConfigError
+from weir.formats.base import Commit, TableFormat
+from weir.graph import Node
+from weir.materialize.compiler import Compiler
+from weir.project.loader import Project
+from weir.sql.relation import Relation, quote
+from weir.state import Ledger
+
+POINTERS = "weir_meta.pointers"
+
+
+@dataclass
+class NodeResult:
+    """The outcome of one node in one run."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str  # success | error | skipped | pass | fail | warn
+    rows: int | None = None
+    duration: float = 0.0
+    message: str = ""
+    compiled_path: str | None = None
+    version: int | None = None
+    relation: str | None = None
+    failures: int | None = None
+    started_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Runtime:
+    project: Project
+    engine: DuckDBEngine
+    formats: dict[str, TableFormat]
+    compiler: Compiler
+    ledger: Ledger | None
+    run_id: str
+    full_refresh: bool = False
+
+    def format_for(self, node: Node) -> TableFormat:
+        name = str(node.config.get("table_format") or self.project.target.table_format)
+        fmt = self.formats.get(name)
+        if fmt is None:
+            raise ConfigError(f"unknown table_format {name!r}", node=node.name, path=node.path,
+                              hint=f"use one of: {', '.join(sorted(self.formats))}")
+        return fmt
+
+    def relation(self, node: Node) -> Relation:
+        return self.project.relations[node.unique_id]
+
+    def metadata(self, node: Node) -> dict[str, str]:
+        return {
+            "weir.run_id": self.run_id,
+            "weir.node": node.unique_id,
+            "weir.model_version": self.project.graph.version(node.unique_id),
+        }
+
+    def publish(self, node: Node, fmt: TableFormat, commit: Commit) -> None:
+        """Point the engine's catalog at the table's new version and record it."""
+        relation = self.relation(node)
+        if fmt.external:
+            self.engine.create_view(relation, fmt.scan_sql(relation))
+            self.engine.execute(
+                f"insert or replace into {POINTERS} values "
+                f"({_lit(relation.schema or '')}, {_lit(relation.identifier)}, {_lit(fmt.name)}, {commit.version or 0})"
+            )
+        if self.ledger is not None:
+            self.ledger.record_table_version(self.run_id, node.unique_id, str(relation), fmt.name, commit.version,
+                                             commit.operation, self.project.graph.version(node.unique_id))
+
+    def write_table(self, node: Node, staged: Relation, *, mode: str = "overwrite",
+                    partition_by: list[str] | None = None, predicate: str | None = None,
+                    schema_mode: str | None = "overwrite") -> Commit:
+        fmt = self.format_for(node)
+        relation = self.relation(node)
+        reader = self.engine.reader(self.engine.export_sql(staged))
+        if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
+            self.engine.drop(relation)
+        commit = fmt.write(relation, reader, mode=mode, metadata=self.metadata(node), partition_by=partition_by,
+                           predicate=predicate, schema_mode=schema_mode if fmt.external else None)
+        self.publish(node, fmt, commit)
+        return commit
+
+    def merge_table(self, node: Node, staged: Relation, keys: list[str], *, delete_matched: bool,
+                    merge_schema: bool) -> Commit:
+        fmt = self.format_for(node)
+        reader = self.engine.reader(self.engine.export_sql(staged))
+        commit = fmt.merge(self.relation(node), reader, keys=keys, metadata=self.metadata(node),
+                           delete_matched=delete_matched, merge_schema=merge_schema)
+        self.publish(node, fmt, commit)
+        return commit
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.engine.arrow(sql)
+
+
+def _lit(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+def ensure_catalog(engine: DuckDBEngine) -> None:
+    engine.execute("create schema if not exists weir_meta")
+    engine.execute(
+        f"create table if not exists {POINTERS} (schema_name varchar, table_name varchar, format varchar, "
+        "version bigint, primary key (schema_name, table_name))"
+    )
+
+
+def sync_catalog(engine: DuckDBEngine, formats: dict[str, TableFormat]) -> int:
+    """Refresh pointer views whose table moved on (another process or engine wrote it)."""
+    ensure_catalog(engine)
+    _, rows = engine.fetch(f"select schema_name, table_name, format, version from {POINTERS}")
+    refreshed = 0
+    for schema, name, fmt_name, version in rows:
+        fmt = formats.get(fmt_name)
+        if fmt is None or not fmt.external:
+            continue
+        rel = Relation(schema=schema, identifier=name, type="table")
+        current = fmt.version(rel)
+        if current is None:
+            engine.drop(rel)
+            engine.execute(f"delete from {POINTERS} where schema_name = {_lit(schema)} and table_name = {_lit(name)}")
+        elif current != version:
+            engine.create_view(rel, fmt.scan_sql(rel))
+            engine.execute(f"update {POINTERS} set version = {current} "
+                           f"where schema_name = {_lit(schema)} and table_name = {_lit(name)}")
+            refreshed += 1
+    return refreshed
+
+
+def forget_pointer(engine: DuckDBEngine, relation: Relation) -> None:
+    engine.execute(f"delete from {POINTERS} where schema_name = {_lit(relation.schema or '')} "
+                   f"and table_name = {_lit(relation.identifier)}")
+
+
+__all__ = ["NodeResult", "Runtime", "ensure_catalog", "forget_pointer", "quote", "sync_catalog"]
+

@@ -1,0 +1,78 @@
+"""Runs a plan: independent nodes in parallel threads, a failure skips what depends on it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from weir.errors import WeirError
+from weir.materialize.runtime import NodeResult
+from weir.workspace.plan import Plan
+
+FAILED = ("error", "fail", "skipped")
+
+Reporter = Callable[[str, NodeResult | None, str], None]  # (event, result, unique_id)
+
+
+def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
+            report: Reporter | None = None, names: dict[str, tuple[str, str]] | None = None,
+            debug: bool = False) -> list[NodeResult]:
+    """Run every step once its planned parents are done; returns results in finish order."""
+    pending = {s.unique_id: set(s.parents) for s in plan.steps}
+    kinds = {s.unique_id: s.resource_type for s in plan.steps}
+    results: dict[str, NodeResult] = {}
+    order: list[NodeResult] = []
+    lock = threading.Lock()
+
+    def finish(res: NodeResult) -> None:
+        with lock:
+            results[res.unique_id] = res
+            order.append(res)
+        if report:
+            report("done", res, res.unique_id)
+
+    def guarded(uid: str) -> NodeResult:
+        if report:
+            report("start", None, uid)
+        start = time.time()
+        try:
+            res = run_node(uid)
+        except WeirError as exc:
+            name, kind = (names or {}).get(uid, (uid, kinds[uid]))
+            res = NodeResult(uid, name, kind, "error", message=str(exc), started_at=start)
+            if debug:
+                raise
+        res.duration = time.time() - start
+        res.started_at = start
+        return res
+
+    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="weir") as pool:
+        running: dict[Future[NodeResult], str] = {}
+        while pending or running:
+            # skip steps whose parents failed
+            for uid in [u for u, ps in pending.items() if any(results.get(p) and results[p].status in FAILED
+                                                               for p in ps)]:
+                del pending[uid]
+                bad = next(p for p in plan.steps if p.unique_id == uid).parents
+                cause = next(p for p in bad if p in results and results[p].status in FAILED)
+                name, kind = (names or {}).get(uid, (uid, kinds[uid]))
+                cause_name = (names or {}).get(cause, (cause, ""))[0]
+                finish(NodeResult(uid, name, kind, "skipped", message=f"skipped: upstream {cause_name} did not succeed"))
+            ready = [u for u, ps in pending.items() if all(p in results for p in ps)]
+            for uid in ready:
+                del pending[uid]
+                running[pool.submit(guarded, uid)] = uid
+            if not running:
+                if pending:  # nothing runnable and nothing running: parents never planned
+                    for uid in list(pending):
+                        name, kind = (names or {}).get(uid, (uid, kinds[uid]))
+                        finish(NodeResult(uid, name, kind, "skipped", message="skipped: parents not run"))
+                        del pending[uid]
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in done:
+                running.pop(fut)
+                finish(fut.result())
+    return order

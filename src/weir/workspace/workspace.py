@@ -1,0 +1,222 @@
+"""The facade used by the CLI, the UI and notebooks: load a project, plan, run."""
+
+from __future__ import annotations
+
+import datetime
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from weir.engines.duckdb import DuckDBEngine
+from weir.errors import GraphError, WeirError
+from weir.formats.base import TableFormat
+from weir.formats.delta import DeltaFormat
+from weir.formats.duckdb_native import DuckDBNativeFormat
+from weir.graph import Node
+from weir.materialize.compiler import Compiler
+from weir.materialize.models import materialize_model
+from weir.materialize.runtime import NodeResult, Runtime, sync_catalog
+from weir.materialize.seeds import materialize_seed
+from weir.materialize.snapshots import materialize_snapshot
+from weir.checks.tests import run_test, test_sql
+from weir.project.loader import Project, load_project
+from weir.sql.relation import Relation
+from weir.state import Ledger
+from weir.workspace.executor import Reporter, execute
+from weir.workspace.plan import Plan, make_plan
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    command: str
+    results: list[NodeResult] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def success(self) -> bool:
+        return not any(r.status in ("error", "fail") for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.results:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+
+class Workspace:
+    """One project opened on one target."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        target = project.target
+        catalog = Path(target.path) if target.path else project.state_dir / f"{target.name}.duckdb"
+        if not catalog.is_absolute():
+            catalog = project.root / catalog
+        self.engine = DuckDBEngine(catalog, threads=target.threads, search_path=project.root)
+        warehouse = target.warehouse or str(project.root / "lakehouse")
+        if "://" not in warehouse and not Path(warehouse).is_absolute():
+            warehouse = str(project.root / warehouse)
+        self.formats: dict[str, TableFormat] = {
+            "delta": DeltaFormat(warehouse),
+            "duckdb": DuckDBNativeFormat(self.engine),
+        }
+        self._ledger: Ledger | None = None
+        sync_catalog(self.engine, self.formats)
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path = ".", *, target: str | None = None, vars: dict[str, Any] | None = None,
+             profiles_dir: str | Path | None = None) -> Workspace:
+        project = load_project(Path(path), target=target, cli_vars=vars or {},
+                               profiles_dir=Path(profiles_dir) if profiles_dir else None)
+        return cls(project)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.close()
+        if self._ledger is not None:
+            self._ledger.close()
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = Ledger(self.project.state_dir / "ledger.db")
+        return self._ledger
+
+    # -- planning ------------------------------------------------------------------------
+    def plan(self, command: str, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
+             *, full_refresh: bool = False) -> Plan:
+        return make_plan(self.project.graph, command, select, exclude, full_refresh=full_refresh)
+
+    def _runtime(self, run_id: str, full_refresh: bool, command: str) -> Runtime:
+        started = datetime.datetime.now(datetime.UTC)
+        compiler = Compiler(self.project, self.engine, started, run_id,
+                            flags={"FULL_REFRESH": full_refresh, "WHICH": command})
+        return Runtime(self.project, self.engine, self.formats, compiler, self.ledger, run_id, full_refresh)
+
+    # -- running ---------------------------------------------------------------------------
+    def run_plan(self, plan: Plan, *, threads: int | None = None, report: Reporter | None = None,
+                 debug: bool = False) -> RunResult:
+        run_id = uuid.uuid4().hex[:12]
+        rt = self._runtime(run_id, plan.full_refresh, plan.command)
+        self.ledger.start_run(run_id, plan.command, self.project.name, self.project.target.name,
+                              {"nodes": len(plan), "full_refresh": plan.full_refresh})
+        for schema in {r.schema for u, r in self.project.relations.items()
+                       if r.schema and u in set(plan.ids) and r.type != "external"}:
+            self.engine.ensure_schema(schema)
+        start = time.time()
+        names = {u: (self.project.graph.nodes[u].name, self.project.graph.nodes[u].resource_type) for u in plan.ids}
+
+        def run_node(uid: str) -> NodeResult:
+            node = self.project.graph.nodes[uid]
+            res = NodeResult(uid, node.name, node.resource_type, "success")
+            rel = self.project.relations.get(uid)
+            res.relation = str(rel) if rel is not None and node.is_relation else None
+            _DISPATCH[node.resource_type](rt, node, res)
+            return res
+
+        results = execute(plan, run_node, threads=threads or self.project.target.threads, report=report,
+                          names=names, debug=debug)
+        for r in results:
+            self.ledger.record_node(run_id, r.unique_id, r.name, r.resource_type, r.status, rows=r.rows,
+                                    duration=r.duration, message=r.message or None, compiled_path=r.compiled_path,
+                                    started_at=r.started_at)
+        out = RunResult(run_id, plan.command, results, time.time() - start)
+        self.ledger.finish_run(run_id, "success" if out.success else "error")
+        return out
+
+    def build(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
+              full_refresh: bool = False, **kw: Any) -> RunResult:
+        return self.run_plan(self.plan("build", select, exclude, full_refresh=full_refresh), **kw)
+
+    def run(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
+            full_refresh: bool = False, **kw: Any) -> RunResult:
+        return self.run_plan(self.plan("run", select, exclude, full_refresh=full_refresh), **kw)
+
+    def seed(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
+             **kw: Any) -> RunResult:
+        return self.run_plan(self.plan("seed", select, exclude, full_refresh=kw.pop("full_refresh", False)), **kw)
+
+    def snapshot(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
+                 **kw: Any) -> RunResult:
+        return self.run_plan(self.plan("snapshot", select, exclude), **kw)
+
+    def test(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
+             **kw: Any) -> RunResult:
+        return self.run_plan(self.plan("test", select, exclude), **kw)
+
+    def compile(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None
+                ) -> dict[str, str]:
+        """Compiled SQL of the selected models, snapshots and tests, written under target/compiled."""
+        plan = self.plan("compile", select, exclude)
+        rt = self._runtime("compile", False, "compile")
+        out = {}
+        for uid in plan.ids:
+            node = self.project.graph.nodes[uid]
+            if node.language == "python":
+                out[uid] = node.raw_code
+                continue
+            sql = test_sql(rt, node) if node.resource_type == "test" else rt.compiler.compile(node)
+            rt.compiler.write_compiled(node, sql)
+            out[uid] = sql
+        return out
+
+    # -- reading ---------------------------------------------------------------------------
+    def relations(self) -> list[tuple[str, str]]:
+        """(schema, name) of every relation the project has materialized on this target."""
+        wanted = {r.key: r for u, r in self.project.relations.items()
+                  if self.project.graph.nodes[u].is_relation}
+        present = {(s.lower(), n.lower()) for s, n, _ in self.engine.list_relations()}
+        return sorted((r.schema or "", r.identifier) for k, r in wanted.items() if k in present)
+
+    def relation_of(self, name: str) -> Relation:
+        node = self.project.find(name)
+        rel = self.project.relations.get(node.unique_id)
+        if rel is None or not node.is_relation and node.resource_type != "source":
+            raise GraphError(f"{node.resource_type} {name!r} has no table or view to show")
+        return rel
+
+    def read_table(self, schema_or_name: str, name: str | None = None, *, limit: int | None = None) -> pa.Table:
+        """A relation's rows as Arrow: ``read_table("orders")`` or ``read_table("main", "orders")``."""
+        if name is None:
+            rel: Relation | str = self.relation_of(schema_or_name)
+        else:
+            rel = Relation(schema=schema_or_name, identifier=name)
+        sql = f"select * from {rel}" + (f" limit {int(limit)}" if limit is not None else "")
+        return self.engine.arrow(sql)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.engine.arrow(sql)
+
+    def node(self, name: str) -> Node:
+        return self.project.find(name)
+
+    def table_history(self, name: str) -> list[dict[str, Any]]:
+        node = self.project.find(name)
+        rt_fmt = self.formats.get(str(node.config.get("table_format") or self.project.target.table_format))
+        if rt_fmt is None:
+            raise WeirError(f"unknown table format for {name}")
+        return rt_fmt.history(self.project.relations[node.unique_id])
+
+
+def _run_model(rt: Runtime, node: Node, res: NodeResult) -> None:
+    materialize_model(rt, node, res)
+
+
+_DISPATCH = {
+    "model": _run_model,
+    "seed": materialize_seed,
+    "snapshot": materialize_snapshot,
+    "test": run_test,
+}
