@@ -240,7 +240,9 @@ def init(name: str) -> None:
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
-        cli(standalone_mode=False)
+        rv = cli(standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

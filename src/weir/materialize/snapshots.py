@@ -12,7 +12,7 @@ from typing import Any
 from weir.errors import ConfigError, EngineError
 from weir.graph import Node
 from weir.materialize.runtime import NodeResult, Runtime
-from weir.sql.relation import quote
+from weir.sql.relation import Relation, quote
 
 NOW = "cast(now() as timestamp)"
 
@@ -106,7 +106,7 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
                f"{strat.updated_at} as dbt_updated_at, {strat.updated_at} as dbt_valid_from, "
                f"{strat.valid_to_initial()} as dbt_valid_to{extra} from (\n{source_sql}\n) as sbq")
     else:
-        sql = _incremental_sql(rt, strat, source_sql, str(relation), key_join)
+        sql = _incremental_sql(rt, strat, source_sql, relation, key_join)
     rt.compiler.write_compiled(node, sql, kind="run")
     try:
         staged = rt.engine.stage(node.unique_id, sql)
@@ -121,7 +121,7 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
         rt.engine.unstage(staged)
 
 
-def _incremental_sql(rt: Runtime, st: _Strategy, source_sql: str, target: str, key_join: str) -> str:
+def _incremental_sql(rt: Runtime, st: _Strategy, source_sql: str, target: Relation, key_join: str) -> str:
     """The whole next version of the snapshot table."""
     cols = [c.name for c in rt.engine.columns(target)]
     src_cols = [c.name for c in rt.engine.columns(source_sql)]
@@ -141,7 +141,7 @@ def _incremental_sql(rt: Runtime, st: _Strategy, source_sql: str, target: str, k
     src_key_null = " and ".join(f"n.{quote(k)} is null" for k in st.keys)
     parts = [
         f"""with n as ({source_sql}),
-s as (select * from {target} where {current}),
+s as (select * from {target} as s where {current}),
 closing as (
     select s.dbt_scd_id, {upd} as new_valid_to from s join n on {key_join} where {changed}
     {"" if st.hard_deletes == "ignore" else f'''union all

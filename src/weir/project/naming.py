@@ -90,6 +90,8 @@ def _source_relation(project: Project, config: dict[str, Any], name: str) -> Rel
         text = str(loc).format(name=name, identifier=config.get("identifier", name),
                                schema=config.get("schema"))
         if "(" not in text:
+            if "://" not in text and not text.startswith("/"):
+                text = str(project.root / text)  # relative to the project, wherever weir runs
             text = "'" + text.replace("'", "''") + "'"
         return Relation(schema=config.get("schema"), identifier=config.get("identifier", name),
                         type="external", external=text)

@@ -60,9 +60,11 @@ def make_plan(graph: Graph, command: str, select_: Sequence[str] | None, exclude
             node = graph.nodes[u]
             if node.resource_type != "test":
                 continue
+            upstream = graph.ancestors(u)
             for parent in node.depends_on:
                 for child in graph.children.get(parent, ()):
-                    if child in in_plan and graph.nodes[child].resource_type != "test":
+                    # a test on several nodes (relationships) must not wait for its own inputs
+                    if child in in_plan and graph.nodes[child].resource_type != "test" and child not in upstream:
                         extra[child].add(u)
     steps = []
     for u in ids:

@@ -1,7 +1,13 @@
 {#- Small helpers used by the other dbt_utils macros, and dbt_utils' logging helpers. -#}
 
-{#- Raise a readable error when a macro that needs a relation is given a plain string. -#}
-{% macro _is_relation(obj, macro) -%}
+{#-
+    Checks on macro arguments. dbt_utils names them _is_relation and
+    _is_ephemeral; weir's macros call the public names below, which every
+    loader exposes (Jinja does not export top-level names starting with "_").
+-#}
+
+{#- a readable error when a macro that needs a relation is given a plain string -#}
+{% macro check_relation(obj, macro) -%}
     {%- if obj is string or obj is none or obj is number -%}
         {{ exceptions.raise_compiler_error(
             "Macro " ~ macro ~ " expected a Relation but received the value: " ~ obj
@@ -9,14 +15,23 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Ephemeral models have no columns to introspect. -#}
-{% macro _is_ephemeral(obj, macro) -%}
-    {%- if obj is not string and obj.is_cte is defined and obj.is_cte -%}
+{#- ephemeral models have no columns to introspect -#}
+{% macro check_not_ephemeral(obj, macro) -%}
+    {%- set name = obj.name | string if obj.name is defined else '' -%}
+    {%- if obj is not string and ((obj.is_cte is defined and obj.is_cte) or name.startswith('__dbt__cte__')) -%}
         {{ exceptions.raise_compiler_error(
             "The " ~ macro ~ " macro cannot be used with ephemeral models, as it relies on "
-            ~ "the information schema. `" ~ obj.identifier ~ "` is an ephemeral model."
+            ~ "the information schema. `" ~ name ~ "` is an ephemeral model."
         ) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro _is_relation(obj, macro) -%}
+    {%- do dbt_utils.check_relation(obj, macro) -%}
+{%- endmacro %}
+
+{% macro _is_ephemeral(obj, macro) -%}
+    {%- do dbt_utils.check_not_ephemeral(obj, macro) -%}
 {%- endmacro %}
 
 

@@ -13,7 +13,7 @@
     {%- if not execute -%}
         {{ return(default if default else []) }}
     {%- endif -%}
-    {%- do dbt_utils._is_ephemeral(table, 'get_column_values') -%}
+    {%- do dbt_utils.check_not_ephemeral(table, 'get_column_values') -%}
 
     {%- if table is string -%}
         {%- set exists = true -%}

@@ -6,8 +6,8 @@
 {%- endmacro %}
 
 {% macro default__get_filtered_columns_in_relation(from, except=[]) -%}
-    {%- do dbt_utils._is_relation(from, 'get_filtered_columns_in_relation') -%}
-    {%- do dbt_utils._is_ephemeral(from, 'get_filtered_columns_in_relation') -%}
+    {%- do dbt_utils.check_relation(from, 'get_filtered_columns_in_relation') -%}
+    {%- do dbt_utils.check_not_ephemeral(from, 'get_filtered_columns_in_relation') -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
@@ -32,8 +32,8 @@
 {%- endmacro %}
 
 {% macro default__star(from, relation_alias=False, except=[], prefix='', suffix='', quote_identifiers=True) -%}
-    {%- do dbt_utils._is_relation(from, 'star') -%}
-    {%- do dbt_utils._is_ephemeral(from, 'star') -%}
+    {%- do dbt_utils.check_relation(from, 'star') -%}
+    {%- do dbt_utils.check_not_ephemeral(from, 'star') -%}
     {%- if not execute -%}
         {{ return('*') }}
     {%- endif -%}

@@ -13,7 +13,7 @@
 {%- if not execute -%}
     {{ return('') }}
 {%- endif -%}
-{{ dbt_utils._compare_rowcounts(model, compare_model, group_by_columns, 'equal') }}
+{{ dbt_utils.rowcount_comparison(model, compare_model, group_by_columns, 'equal') }}
 {% endmacro %}
 
 
@@ -30,7 +30,7 @@
 {%- if not execute -%}
     {{ return('') }}
 {%- endif -%}
-{{ dbt_utils._compare_rowcounts(model, compare_model, group_by_columns, 'fewer') }}
+{{ dbt_utils.rowcount_comparison(model, compare_model, group_by_columns, 'fewer') }}
 {% endmacro %}
 
 
@@ -40,7 +40,7 @@
     group missing from one side has a null count and is not counted as a failure
     (so an empty model passes against a non-empty one).
 -#}
-{% macro _compare_rowcounts(model, compare_model, group_by_columns, mode) %}
+{% macro rowcount_comparison(model, compare_model, group_by_columns, mode) %}
 {%- set keys = ['id_dbtutils_test_rowcount'] + group_by_columns -%}
 {%- set group_select = group_by_columns | join(', ') ~ ', ' if group_by_columns else '' -%}
 with a as (
@@ -118,13 +118,13 @@ count(*) + coalesce(abs(
 {%- if not execute -%}
     {{ return('') }}
 {%- endif -%}
-{%- do dbt_utils._is_relation(model, 'test_equality') -%}
+{%- do dbt_utils.check_relation(model, 'test_equality') -%}
 
 {%- set model_columns = adapter.get_columns_in_relation(model) -%}
 {%- if compare_columns -%}
     {%- set wanted = compare_columns | map('lower') | list -%}
 {%- else -%}
-    {%- do dbt_utils._is_ephemeral(model, 'test_equality') -%}
+    {%- do dbt_utils.check_not_ephemeral(model, 'test_equality') -%}
     {%- set excluded = (exclude_columns or []) | map('lower') | list -%}
     {%- set wanted = [] -%}
     {%- for col in model_columns -%}

@@ -61,8 +61,8 @@
     {%- if not relation -%}
         {{ exceptions.raise_compiler_error("Error: argument `relation` is required for `unpivot` macro.") }}
     {%- endif -%}
-    {%- do dbt_utils._is_relation(relation, 'unpivot') -%}
-    {%- do dbt_utils._is_ephemeral(relation, 'unpivot') -%}
+    {%- do dbt_utils.check_relation(relation, 'unpivot') -%}
+    {%- do dbt_utils.check_not_ephemeral(relation, 'unpivot') -%}
     {%- set exclude = exclude if exclude is not none else [] -%}
     {%- set remove = remove if remove is not none else [] -%}
     {%- set skipped = (exclude | map('lower') | list) + (remove | map('lower') | list) -%}

@@ -24,8 +24,8 @@
     {%- set superset_names = [] -%}
     {%- set superset_types = {} -%}
     {%- for relation in relations -%}
-        {%- do dbt_utils._is_relation(relation, 'union_relations') -%}
-        {%- do dbt_utils._is_ephemeral(relation, 'union_relations') -%}
+        {%- do dbt_utils.check_relation(relation, 'union_relations') -%}
+        {%- do dbt_utils.check_not_ephemeral(relation, 'union_relations') -%}
         {%- set names = [] -%}
         {%- for col in adapter.get_columns_in_relation(relation) -%}
             {%- if exclude and col.column in exclude -%}
