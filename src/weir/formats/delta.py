@@ -77,7 +77,7 @@ class DeltaFormat(TableFormat):
         if "://" not in loc:
             Path(loc).mkdir(parents=True, exist_ok=True)
         try:
-            write_deltalake(
+            write_deltalake(  # type: ignore[call-overload]
                 loc, data, mode=mode, partition_by=list(partition_by) if partition_by else None,
                 predicate=predicate, schema_mode=schema_mode, storage_options=self.storage_options,
                 commit_properties=self._props(metadata),

@@ -39,6 +39,11 @@ def _number(v: str) -> Decimal | None:
         return None
 
 
+def _decimals(n: Decimal) -> int:
+    exponent = n.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def _is_date(v: str) -> bool:
     try:
         datetime.datetime.strptime(v.strip(), "%Y-%m-%d")
@@ -69,9 +74,7 @@ def infer_type(values: list[str]) -> str:
         return "INTEGER"  # agate: Number with no values -> no decimals -> integer
     numbers = [_number(v) for v in present]
     if all(n is not None for n in numbers):
-        precision = max((max(0, -n.as_tuple().exponent) if isinstance(n.as_tuple().exponent, int) else 0)
-                        for n in numbers if n is not None)
-        return "DOUBLE" if precision else "INTEGER"
+        return "DOUBLE" if any(_decimals(n) for n in numbers if n is not None) else "INTEGER"
     if all(_is_date(v) for v in present):
         return "DATE"
     if all(_is_datetime(v) for v in present):

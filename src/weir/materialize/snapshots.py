@@ -75,7 +75,7 @@ class _Strategy:
     def row_changed(self) -> str:
         if self.kind == "timestamp":
             return f"(s.dbt_valid_from < n.{quote(self.updated_at)})" if self._is_column() else \
-                f"(s.dbt_valid_from < n.__weir_updated_at)"
+                "(s.dbt_valid_from < n.__weir_updated_at)"
         terms = []
         for c in self.check_cols:
             a, b = f"s.{quote(c)}", f"n.{quote(c)}"

@@ -55,7 +55,7 @@ def assign_relations(project: Project, loader: _Loader) -> dict[str, Relation]:
             continue
         spec = NodeContextSpec(package=n.package, project_name=project.name, target=target,
                                vars=loader._vars(n.package), config=dict(n.config), execute=True, docs=project.docs)
-        ctx, scope = build_context(spec, registry, None)
+        _ctx, scope = build_context(spec, registry, None)
         node = node_dict(project, uid)
         if n.resource_type == "test":
             schema = f"{project.target.schema}_{n.config.get('schema') or 'dbt_test__audit'}"

@@ -52,10 +52,10 @@ class ParseUndefined(jinja2.Undefined):
             raise AttributeError(name)
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> ParseUndefined:
+    def __call__(self, *args: Any, **kwargs: Any) -> ParseUndefined:  # type: ignore[override]
         return self
 
-    def __getitem__(self, _: Any) -> ParseUndefined:
+    def __getitem__(self, _: Any) -> ParseUndefined:  # type: ignore[override]
         return self
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from weir.checks.tests import run_test, test_sql
 from weir.engines.duckdb import DuckDBEngine
 from weir.errors import GraphError, WeirError
 from weir.formats.base import TableFormat
@@ -23,7 +24,6 @@ from weir.materialize.models import materialize_model
 from weir.materialize.runtime import NodeResult, Runtime, sync_catalog
 from weir.materialize.seeds import materialize_seed
 from weir.materialize.snapshots import materialize_snapshot
-from weir.checks.tests import run_test, test_sql
 from weir.project.loader import Project, load_project
 from weir.sql.relation import Relation
 from weir.state import Ledger
@@ -183,7 +183,7 @@ class Workspace:
     def relation_of(self, name: str) -> Relation:
         node = self.project.find(name)
         rel = self.project.relations.get(node.unique_id)
-        if rel is None or not node.is_relation and node.resource_type != "source":
+        if rel is None or (not node.is_relation and node.resource_type != "source"):
             raise GraphError(f"{node.resource_type} {name!r} has no table or view to show")
         return rel
 
