@@ -1,0 +1,695 @@
+"""Differential harness: run a dbt project with dbt-core + dbt-duckdb and with weir, compare every table.
+
+Each project lives in ``projects/<name>/`` as a normal dbt project, plus two things the
+harness strips before copying it:
+
+* ``phases/<n>/``: files copied over the project (overwriting) before phase ``n``;
+  the number of phases is the highest ``n`` (at least 1).
+* ``differential.yml`` (optional): how to run and compare it::
+
+      vars: {key: value}            # passed as --vars to both sides, every phase
+      phase_vars: {2: {key: v}}     # merged over `vars` for one phase
+      env: {NAME: value}            # environment of both sides (null = unset)
+      expect_fail: {2: [build]}     # commands that must exit non-zero under dbt (and weir)
+      unchanged: {2: [[main, t]]}   # relations that must equal their previous-phase content
+      opaque: {main.snap: [col]}    # columns compared for nullness only (values are random)
+
+Per phase the harness runs ``seed`` then ``build`` on each side, then reads every relation:
+dbt's from its DuckDB file, weir's through ``weir.Workspace``. Timestamps that fall inside the
+wall-clock window of a phase's run (e.g. ``now()`` in snapshots) are replaced by the token
+``<clock of phase n>`` on both sides, so they compare by *when* they were produced.
+
+Command line (debugging)::
+
+    python tests/differential/harness.py <project>|all [--dbt-only] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import decimal
+import fcntl
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PROJECTS_DIR = HERE / "projects"
+SPEC_FILE = "differential.yml"
+PHASES_DIR = "phases"
+COMMANDS = ("seed", "build")
+CLOCK_SLACK = dt.timedelta(seconds=2)
+REL_TOL = 1e-9
+MAX_DIFF_ROWS = 10
+SYSTEM_SCHEMAS = {"information_schema", "pg_catalog"}
+
+RelKey = tuple[str, str]
+
+
+# --------------------------------------------------------------------------- spec
+
+
+@dataclass
+class Spec:
+    name: str
+    phases: int
+    vars: dict[str, Any] = field(default_factory=dict)
+    phase_vars: dict[int, dict[str, Any]] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)
+    expect_fail: dict[int, list[str]] = field(default_factory=dict)
+    unchanged: dict[int, list[RelKey]] = field(default_factory=dict)
+    opaque: dict[RelKey, set[str]] = field(default_factory=dict)
+
+    def vars_for(self, phase: int) -> dict[str, Any]:
+        return {**self.vars, **self.phase_vars.get(phase, {})}
+
+    def must_fail(self, phase: int, command: str) -> bool:
+        return command in self.expect_fail.get(phase, [])
+
+
+def project_names() -> list[str]:
+    return sorted(p.name for p in PROJECTS_DIR.iterdir() if (p / "dbt_project.yml").is_file())
+
+
+def load_spec(name: str) -> Spec:
+    src = PROJECTS_DIR / name
+    if not (src / "dbt_project.yml").is_file():
+        raise SystemExit(f"no such differential project: {name} (have: {', '.join(project_names())})")
+    raw: dict[str, Any] = {}
+    if (src / SPEC_FILE).is_file():
+        raw = yaml.safe_load((src / SPEC_FILE).read_text()) or {}
+    phase_dirs = [int(p.name) for p in (src / PHASES_DIR).iterdir()] if (src / PHASES_DIR).is_dir() else []
+    phases = int(raw.get("phases", max(phase_dirs, default=1)))
+
+    def rel(value: Any) -> RelKey:
+        schema, name_ = value if isinstance(value, list | tuple) else str(value).split(".", 1)
+        return (schema.lower(), name_.lower())
+
+    return Spec(
+        name=name,
+        phases=phases,
+        vars=raw.get("vars") or {},
+        phase_vars={int(k): v for k, v in (raw.get("phase_vars") or {}).items()},
+        env=raw.get("env") or {},
+        expect_fail={int(k): list(v) for k, v in (raw.get("expect_fail") or {}).items()},
+        unchanged={int(k): [rel(r) for r in v] for k, v in (raw.get("unchanged") or {}).items()},
+        opaque={rel(k): {c.lower() for c in v} for k, v in (raw.get("opaque") or {}).items()},
+    )
+
+
+def copy_project(name: str, dest: Path) -> None:
+    shutil.copytree(
+        PROJECTS_DIR / name,
+        dest,
+        ignore=shutil.ignore_patterns(PHASES_DIR, SPEC_FILE, "target", "logs", "*.duckdb*", ".weir"),
+    )
+
+
+def apply_phase(name: str, phase: int, dest: Path) -> None:
+    overlay = PROJECTS_DIR / name / PHASES_DIR / str(phase)
+    if overlay.is_dir():
+        shutil.copytree(overlay, dest, dirs_exist_ok=True)
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class CommandResult:
+    command: str
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def tail(self, lines: int = 40) -> str:
+        out = (self.stdout + "\n" + self.stderr).strip().splitlines()
+        return "\n".join(out[-lines:])
+
+
+@dataclass
+class PhaseResult:
+    phase: int
+    commands: list[CommandResult]
+    tables: dict[RelKey, pa.Table]
+    started: float
+    finished: float
+    read_error: str | None = None
+
+
+def subprocess_env(spec: Spec) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", "DBT_VERSION_CHECK": "false", "DBT_USE_COLORS": "false"})
+    for key, value in spec.env.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value)
+    return env
+
+
+def run_command(command: str, argv: list[str], cwd: Path, env: dict[str, str]) -> CommandResult:
+    t0 = time.monotonic()
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return CommandResult(command, argv, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - t0)
+
+
+def dbt_venv() -> Path:
+    """The venv with dbt-core + dbt-duckdb; created with scripts/dbt_venv.sh if missing."""
+    venv = Path(os.environ.get("WEIR_DBT_VENV") or REPO / ".venvs" / "dbt")
+    if _dbt_venv_ready(venv):
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(venv) + ".lock", "w") as lock:  # pytest-xdist workers may race here
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "bin" / "dbt").exists():
+            subprocess.run(["bash", str(REPO / "scripts" / "dbt_venv.sh"), str(venv)], check=True)
+        if not _dbt_venv_ready(venv):
+            # dbt-duckdb's Python models need pandas (.df()) and pyarrow (.arrow()).
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PYTHON_MODEL_DEPS], check=True)
+    return venv
+
+
+PYTHON_MODEL_DEPS = ("pandas", "pyarrow")
+
+
+def _dbt_venv_ready(venv: Path) -> bool:
+    if not (venv / "bin" / "dbt").exists():
+        return False
+    probe = "import " + ", ".join(PYTHON_MODEL_DEPS)
+    return subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True).returncode == 0
+
+
+class Side:
+    label = "?"
+
+    def __init__(self, spec: Spec, workdir: Path) -> None:
+        self.spec = spec
+        self.workdir = workdir
+        self.env = subprocess_env(spec)
+        copy_project(spec.name, workdir)
+
+    def argv(self, command: str, phase: int) -> list[str]:
+        raise NotImplementedError
+
+    def read_tables(self) -> dict[RelKey, pa.Table]:
+        raise NotImplementedError
+
+    def run_phase(self, phase: int) -> PhaseResult:
+        apply_phase(self.spec.name, phase, self.workdir)
+        started = time.time()
+        results = [run_command(c, self.argv(c, phase), self.workdir, self.env) for c in COMMANDS]
+        finished = time.time()
+        tables: dict[RelKey, pa.Table] = {}
+        error = None
+        try:
+            tables = self.read_tables()
+        except Exception as exc:  # reported as a mismatch, with the phase it happened in
+            error = f"{type(exc).__name__}: {exc}"
+        return PhaseResult(phase, results, tables, started, finished, error)
+
+    def run_all(self) -> list[PhaseResult]:
+        return [self.run_phase(p) for p in range(1, self.spec.phases + 1)]
+
+
+def vars_args(spec: Spec, phase: int) -> list[str]:
+    v = spec.vars_for(phase)
+    return ["--vars", json.dumps(v)] if v else []
+
+
+class DbtSide(Side):
+    label = "dbt"
+
+    def __init__(self, spec: Spec, workdir: Path) -> None:
+        super().__init__(spec, workdir)
+        self.dbt = dbt_venv() / "bin" / "dbt"
+        self.db_path = workdir / "dbt.duckdb"
+        profile = _project_profile_name(workdir)
+        profiles = {
+            profile: {
+                "target": "dev",
+                "outputs": {"dev": {"type": "duckdb", "path": str(self.db_path), "threads": 4}},
+            }
+        }
+        (workdir / "profiles.yml").write_text(yaml.safe_dump(profiles))
+
+    def argv(self, command: str, phase: int) -> list[str]:
+        d = str(self.workdir)
+        return [str(self.dbt), command, "--profiles-dir", d, "--project-dir", d, *vars_args(self.spec, phase)]
+
+    def read_tables(self) -> dict[RelKey, pa.Table]:
+        return read_duckdb_file(self.db_path)
+
+
+class WeirSide(Side):
+    label = "weir"
+
+    def argv(self, command: str, phase: int) -> list[str]:
+        return [sys.executable, "-m", "weir", command, "--project-dir", str(self.workdir), *vars_args(self.spec, phase)]
+
+    def read_tables(self) -> dict[RelKey, pa.Table]:
+        from weir import Workspace
+
+        ws = Workspace.load(self.workdir)
+        cm = ws if hasattr(ws, "__enter__") else contextlib.nullcontext(ws)
+        with cm as w:
+            return {(s.lower(), n.lower()): w.read_table(s, n) for s, n in w.relations()}
+
+
+def _project_profile_name(workdir: Path) -> str:
+    cfg = yaml.safe_load((workdir / "dbt_project.yml").read_text())
+    return str(cfg.get("profile") or cfg["name"])
+
+
+def read_duckdb_file(path: Path) -> dict[RelKey, pa.Table]:
+    import duckdb
+
+    if not path.exists():
+        return {}
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rels = con.sql(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database() order by 1, 2"
+        ).fetchall()
+        out = {}
+        for schema, name in rels:
+            if schema.lower() in SYSTEM_SCHEMAS:
+                continue
+            q = '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+            out[(schema.lower(), name.lower())] = con.sql(f"select * from {q}").to_arrow_table()
+        return out
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+class Num:
+    """A number compared with a relative tolerance (Decimal vs float, float summation order)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Num):
+            return NotImplemented
+        a, b = self.v, other.v
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
+        fa, fb = float(a), float(b)
+        if math.isinf(fa) or math.isinf(fb):
+            return fa == fb
+        return math.isclose(fa, fb, rel_tol=REL_TOL, abs_tol=1e-12)
+
+    def __hash__(self) -> int:
+        return 0  # only used through rows' strict keys
+
+    def __repr__(self) -> str:
+        return repr(self.v) if not isinstance(self.v, decimal.Decimal) else str(self.v)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A timestamp produced by the wall clock while a phase was running."""
+
+    phase: int
+
+    def __repr__(self) -> str:
+        return f"<clock of phase {self.phase}>"
+
+
+@dataclass(frozen=True)
+class Opaque:
+    def __repr__(self) -> str:
+        return "<non-null>"
+
+
+def clock_windows(results: list[PhaseResult]) -> list[tuple[int, dt.datetime, dt.datetime, dt.datetime, dt.datetime]]:
+    """Per phase: (phase, utc_lo, utc_hi, local_lo, local_hi) as naive datetimes."""
+    out = []
+    for r in results:
+        utc_lo = dt.datetime.fromtimestamp(r.started, dt.UTC).replace(tzinfo=None) - CLOCK_SLACK
+        utc_hi = dt.datetime.fromtimestamp(r.finished, dt.UTC).replace(tzinfo=None) + CLOCK_SLACK
+        loc_lo = dt.datetime.fromtimestamp(r.started) - CLOCK_SLACK
+        loc_hi = dt.datetime.fromtimestamp(r.finished) + CLOCK_SLACK
+        out.append((r.phase, utc_lo, utc_hi, loc_lo, loc_hi))
+    return out
+
+
+def canon(value: Any, windows: list, opaque: bool = False) -> Any:
+    """A comparable form of one value: numbers tolerant, timestamps naive, NaN as NULL."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if opaque:
+        return Opaque()
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float | decimal.Decimal):
+        if isinstance(value, decimal.Decimal) and value.is_nan():
+            return None
+        if isinstance(value, decimal.Decimal) and value == value.to_integral_value() and abs(value) < 2**63:
+            value = int(value)
+        elif isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            value = int(value)
+        return Num(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        for phase, ulo, uhi, llo, lhi in windows:
+            if ulo <= value <= uhi or llo <= value <= lhi:
+                return Clock(phase)
+        return ("ts", value)
+    if isinstance(value, dt.date):
+        return ("date", value)
+    if isinstance(value, dt.time):
+        return ("time", value)
+    if isinstance(value, dt.timedelta):
+        return ("interval", value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return ("bytes", bytes(value))
+    if isinstance(value, dict):
+        return ("struct", tuple((str(k), canon(v, windows)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("list", tuple(canon(v, windows) for v in value))
+    if isinstance(value, str):
+        return value
+    return ("other", str(value))
+
+
+def strict_key(c: Any) -> Any:
+    """Hashable key for exact matching (floats rounded to 12 significant digits)."""
+    if isinstance(c, Num):
+        v = c.v
+        return ("n", v) if isinstance(v, int) else ("n", float(f"{float(v):.12g}"))
+    if isinstance(c, tuple):
+        return tuple(strict_key(x) for x in c)
+    return c
+
+
+def sort_key(c: Any) -> Any:
+    """Total order over canonical values, to print rows in a stable order."""
+    if c is None:
+        return (0, "")
+    if isinstance(c, Num):
+        return (1, float(c.v))
+    if isinstance(c, str):
+        return (2, c)
+    if isinstance(c, Clock):
+        return (3, c.phase)
+    if isinstance(c, Opaque):
+        return (4, "")
+    if isinstance(c, tuple):
+        return (5, repr(c))
+    return (6, repr(c))
+
+
+@dataclass
+class Canonical:
+    columns: list[str]  # lower-cased, sorted
+    rows: list[tuple]
+    types: dict[str, str]
+
+
+def canonicalize(table: pa.Table, windows: list, opaque: set[str]) -> Canonical:
+    names = [n.lower() for n in table.column_names]
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    columns = [names[i] for i in order]
+    pylists = [table.column(i).to_pylist() for i in order]
+    rows = [
+        tuple(canon(col[r], windows, columns[j] in opaque) for j, col in enumerate(pylists))
+        for r in range(table.num_rows)
+    ]
+    types = {names[i]: str(table.schema.field(i).type) for i in range(len(names))}
+    return Canonical(columns, rows, types)
+
+
+def diff_rows(left: list[tuple], right: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """Rows only in left, rows only in right (multisets; numbers with tolerance)."""
+    lc = Counter(strict_key(r) for r in left)
+    rc = Counter(strict_key(r) for r in right)
+    only_l_keys = lc - rc
+    only_r_keys = rc - lc
+    only_l = _take(left, only_l_keys)
+    only_r = _take(right, only_r_keys)
+    # Second pass: tolerant pairing of what the rounded keys could not match.
+    still_r = list(only_r)
+    rest_l = []
+    for row in only_l:
+        for i, cand in enumerate(still_r):
+            if cand == row:
+                del still_r[i]
+                break
+        else:
+            rest_l.append(row)
+    return rest_l, still_r
+
+
+def _take(rows: list[tuple], wanted: Counter) -> list[tuple]:
+    wanted = Counter(wanted)
+    out = []
+    for r in rows:
+        k = strict_key(r)
+        if wanted.get(k, 0) > 0:
+            wanted[k] -= 1
+            out.append(r)
+    return out
+
+
+def fmt_row(columns: list[str], row: tuple) -> str:
+    return "{" + ", ".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True)) + "}"
+
+
+def compare_table(
+    rel: RelKey,
+    left: pa.Table,
+    right: pa.Table,
+    lwin: list,
+    rwin: list,
+    opaque: set[str],
+    labels: tuple[str, str] = ("dbt", "weir"),
+) -> list[str]:
+    a = canonicalize(left, lwin, opaque)
+    b = canonicalize(right, rwin, opaque)
+    name = f"{rel[0]}.{rel[1]}"
+    problems = []
+    if a.columns != b.columns:
+        problems.append(
+            f"{name}: columns differ: only in {labels[0]}: {sorted(set(a.columns) - set(b.columns))}, "
+            f"only in {labels[1]}: {sorted(set(b.columns) - set(a.columns))}"
+        )
+        common = [c for c in a.columns if c in set(b.columns)]
+        a = _project(a, common)
+        b = _project(b, common)
+    only_a, only_b = diff_rows(a.rows, b.rows)
+    if only_a or only_b:
+        lines = [
+            f"{name}: rows differ ({labels[0]}: {len(a.rows)} rows, {labels[1]}: {len(b.rows)} rows; "
+            f"{len(only_a)} only in {labels[0]}, {len(only_b)} only in {labels[1]})"
+        ]
+        types = [
+            f"{c}: {a.types.get(c)} vs {b.types.get(c)}" for c in a.columns if a.types.get(c) != b.types.get(c)
+        ]
+        if types:
+            lines.append(f"  arrow types that differ ({labels[0]} vs {labels[1]}): " + "; ".join(types))
+        for label, rows in ((labels[0], only_a), (labels[1], only_b)):
+            for row in sorted(rows, key=lambda r: [sort_key(x) for x in r])[:MAX_DIFF_ROWS]:
+                lines.append(f"  only in {label}: {fmt_row(a.columns, row)}")
+            if len(rows) > MAX_DIFF_ROWS:
+                lines.append(f"  ... and {len(rows) - MAX_DIFF_ROWS} more only in {label}")
+        problems.append("\n".join(lines))
+    return problems
+
+
+def _project(c: Canonical, columns: list[str]) -> Canonical:
+    idx = [c.columns.index(x) for x in columns]
+    return Canonical(columns, [tuple(r[i] for i in idx) for r in c.rows], c.types)
+
+
+def compare_phase(
+    spec: Spec,
+    d: PhaseResult,
+    w: PhaseResult,
+    dwin: list,
+    wwin: list,
+) -> list[str]:
+    p = d.phase
+    problems = []
+    for dc, wc in zip(d.commands, w.commands, strict=True):
+        if dc.ok != wc.ok:
+            problems.append(
+                f"phase {p} `{dc.command}`: dbt exit {dc.returncode}, weir exit {wc.returncode}\n"
+                f"--- weir output (tail) ---\n{wc.tail()}\n--- dbt output (tail) ---\n{dc.tail(15)}"
+            )
+    if w.read_error:
+        problems.append(f"phase {p}: reading weir's relations failed: {w.read_error}")
+        return problems
+    dk, wk = set(d.tables), set(w.tables)
+    if dk != wk:
+        problems.append(
+            f"phase {p}: relations differ: only in dbt: {sorted(dk - wk)}, only in weir: {sorted(wk - dk)}"
+        )
+    for rel in sorted(dk & wk):
+        for prob in compare_table(rel, d.tables[rel], w.tables[rel], dwin, wwin, spec.opaque.get(rel, set())):
+            problems.append(f"phase {p}: {prob}")
+    return problems
+
+
+def check_unchanged(spec: Spec, results: list[PhaseResult], label: str) -> list[str]:
+    """Relations the spec says must survive a failing phase untouched."""
+    problems = []
+    wins = clock_windows(results)
+    for i, r in enumerate(results):
+        for rel in spec.unchanged.get(r.phase, []):
+            if i == 0 or rel not in results[i - 1].tables or rel not in r.tables:
+                problems.append(f"phase {r.phase}: {label}: {rel} missing before or after the phase")
+                continue
+            for prob in compare_table(
+                rel, results[i - 1].tables[rel], r.tables[rel], wins, wins, set(), ("before", "after")
+            ):
+                problems.append(f"phase {r.phase}: {label}: {rel} changed although it must stay intact: {prob}")
+    return problems
+
+
+def check_reference(spec: Spec, results: list[PhaseResult]) -> list[str]:
+    """dbt is the reference: it must succeed except where the spec expects a failure."""
+    problems = []
+    for r in results:
+        for c in r.commands:
+            if c.ok == spec.must_fail(r.phase, c.command):
+                want = "fail" if spec.must_fail(r.phase, c.command) else "succeed"
+                problems.append(
+                    f"reference dbt phase {r.phase} `{c.command}` should {want} but exited {c.returncode}:\n{c.tail()}"
+                )
+        if r.read_error:
+            problems.append(f"reading dbt's DuckDB file after phase {r.phase} failed: {r.read_error}")
+    return problems + check_unchanged(spec, results, "dbt")
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+@contextlib.contextmanager
+def workdirs(keep: bool = False) -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="weir-diff-"))
+    try:
+        yield root
+    finally:
+        if keep:
+            print(f"kept work dirs under {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def run_dbt(name: str, root: Path) -> tuple[Spec, list[PhaseResult]]:
+    spec = load_spec(name)
+    return spec, DbtSide(spec, root / "dbt").run_all()
+
+
+def run_differential(name: str, root: Path) -> list[str]:
+    """Runs both sides over all phases; returns the list of mismatches (empty = equal)."""
+    spec = load_spec(name)
+    dbt_side = DbtSide(spec, root / "dbt")
+    weir_side = WeirSide(spec, root / "weir")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fd = pool.submit(dbt_side.run_all)
+        fw = pool.submit(weir_side.run_all)
+        dres, wres = fd.result(), fw.result()
+    problems = check_reference(spec, dres)
+    if problems:
+        return ["the dbt reference run itself is broken:", *problems]
+    dwin, wwin = clock_windows(dres), clock_windows(wres)
+    for d, w in zip(dres, wres, strict=True):
+        problems += compare_phase(spec, d, w, dwin, wwin)
+    problems += check_unchanged(spec, wres, "weir")
+    return problems
+
+
+def summarize(label: str, results: list[PhaseResult]) -> str:
+    lines = []
+    for r in results:
+        cmds = ", ".join(f"{c.command} exit {c.returncode} ({c.seconds:.1f}s)" for c in r.commands)
+        lines.append(f"[{label}] phase {r.phase}: {cmds}")
+        if r.read_error:
+            lines.append(f"    read error: {r.read_error}")
+        for (schema, name), t in sorted(r.tables.items()):
+            lines.append(f"    {schema}.{name}: {t.num_rows} rows, {t.num_columns} columns")
+    return "\n".join(lines)
+
+
+def show_tables(spec: Spec, results: list[PhaseResult]) -> str:
+    """Every relation after every phase, normalised the way the comparison sees it."""
+    wins = clock_windows(results)
+    lines = []
+    for r in results:
+        for rel, table in sorted(r.tables.items()):
+            c = canonicalize(table, wins, spec.opaque.get(rel, set()))
+            lines.append(f"== phase {r.phase} {rel[0]}.{rel[1]} ==")
+            lines.append("   " + ", ".join(f"{k}: {c.types[k]}" for k in c.columns))
+            for row in sorted(c.rows, key=lambda x: [sort_key(v) for v in x]):
+                lines.append("   " + fmt_row(c.columns, row))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("project", help="project name under tests/differential/projects, or 'all'")
+    ap.add_argument("--dbt-only", action="store_true", help="run only the dbt side and print row counts")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary work dirs")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print dbt's output tails")
+    ap.add_argument("--show", action="store_true", help="with --dbt-only: print every relation's rows")
+    args = ap.parse_args(argv)
+    names = project_names() if args.project == "all" else [args.project]
+    status = 0
+    for name in names:
+        with workdirs(args.keep) as root:
+            if args.dbt_only:
+                spec, results = run_dbt(name, root)
+                print(summarize(f"{name} dbt", results))
+                if args.show:
+                    print(show_tables(spec, results))
+                if args.verbose:
+                    for r in results:
+                        for c in r.commands:
+                            print(f"--- phase {r.phase} {c.command} ---\n{c.tail(60)}")
+                problems = check_reference(spec, results)
+            else:
+                problems = run_differential(name, root)
+            if problems:
+                status = 1
+                print(f"[{name}] {len(problems)} problem(s):")
+                print("\n".join(problems))
+            else:
+                print(f"[{name}] OK")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

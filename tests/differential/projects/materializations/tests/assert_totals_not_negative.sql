@@ -1,0 +1,2 @@
+-- singular test: returns the failing rows
+select * from {{ ref('customer_orders') }} where total_amount < 0

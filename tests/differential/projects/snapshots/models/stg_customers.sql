@@ -1,0 +1,1 @@
+select id, region, name, email, tier, updated_at from {{ ref('customers_src') }}
