@@ -62,9 +62,11 @@ class TableFormat(ABC):
         metadata: dict[str, str],
         delete_matched: bool = False,
         merge_schema: bool = False,
+        update_columns: Sequence[str] | None = None,
     ) -> Commit:
         """Upsert ``data`` on ``keys``; with ``delete_matched`` (delete+insert), every
-        target row matching a key of ``data`` is replaced by the rows of ``data``."""
+        target row matching a key of ``data`` is replaced by the rows of ``data``;
+        ``update_columns`` limits what a matched row updates (dbt's merge_update_columns)."""
 
     @abstractmethod
     def scan_sql(self, relation: Relation) -> str:

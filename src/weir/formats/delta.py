@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.exceptions import TableNotFoundError
 
 from weir.errors import FormatError
 from weir.formats.base import Commit, TableFormat
@@ -82,14 +82,15 @@ class DeltaFormat(TableFormat):
                 predicate=predicate, schema_mode=schema_mode, storage_options=self.storage_options,
                 commit_properties=self._props(metadata),
             )
-        except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
+        except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
             raise FormatError(f"writing Delta table {relation} failed: {exc}") from None
         dt = self._table(relation)
         assert dt is not None
         return self._commit(dt)
 
     def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
-              metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False) -> Commit:
+              metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
+              update_columns: Sequence[str] | None = None) -> Commit:
         dt = self._table(relation)
         if dt is None:
             raise FormatError(f"cannot merge into {relation}: the table does not exist")
@@ -98,14 +99,14 @@ class DeltaFormat(TableFormat):
             if delete_matched:
                 self._delete_insert(dt, data, keys, on, metadata, merge_schema)
             else:
-                (
-                    dt.merge(data, predicate=on, source_alias="s", target_alias="t",
-                             commit_properties=self._props(metadata), merge_schema=merge_schema)
-                    .when_matched_update_all()
-                    .when_not_matched_insert_all()
-                    .execute()
-                )
-        except (DeltaError, OSError, ValueError, pa.ArrowException) as exc:
+                merger = dt.merge(data, predicate=on, source_alias="s", target_alias="t",
+                                  commit_properties=self._props(metadata), merge_schema=merge_schema)
+                if update_columns is None:
+                    merger = merger.when_matched_update_all()
+                elif update_columns:
+                    merger = merger.when_matched_update(updates={_q(c): f"s.{_q(c)}" for c in update_columns})
+                merger.when_not_matched_insert_all().execute()
+        except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
             raise FormatError(f"merging into Delta table {relation} failed: {exc}") from None
         return self._commit(dt)
 
@@ -117,8 +118,11 @@ class DeltaFormat(TableFormat):
         table = data.read_all()
         key_rows = table.select(list(keys)).group_by(list(keys)).aggregate([])
         flag = "__weir_op"
-        deletes = pa.table({**{k: key_rows.column(k) for k in keys}, flag: pa.array(["d"] * key_rows.num_rows)})
-        inserts = table.append_column(flag, pa.array(["i"] * table.num_rows))
+        if table.num_rows == 0:
+            return
+        deletes = pa.table({**{k: key_rows.column(k) for k in keys},
+                            flag: pa.array(["d"] * key_rows.num_rows, type=pa.string())})
+        inserts = table.append_column(flag, pa.array(["i"] * table.num_rows, type=pa.string()))
         source = pa.concat_tables([inserts, deletes], promote_options="default")
         cols = [c for c in table.column_names]
         (

@@ -58,7 +58,8 @@ class DuckDBNativeFormat(TableFormat):
         return Commit(version=None)
 
     def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
-              metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False) -> Commit:
+              metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
+              update_columns: Sequence[str] | None = None) -> Commit:
         src = self._in(data)
         on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
         try:
@@ -68,9 +69,11 @@ class DuckDBNativeFormat(TableFormat):
                                     f"(select {', '.join(quote(k) for k in keys)} from {src})) s where {on}")
                 self.engine.execute(f"insert into {relation} by name select * from {src}")
             else:
+                update = "update set *" if update_columns is None else (
+                    "update set " + ", ".join(f"{quote(c)} = s.{quote(c)}" for c in update_columns))
+                matched = f"when matched then {update} " if update_columns != [] else ""
                 self.engine.execute(
-                    f"merge into {relation} t using {src} s on ({on}) "
-                    "when matched then update set * when not matched then insert by name"
+                    f"merge into {relation} t using {src} s on ({on}) {matched}when not matched then insert by name"
                 )
             self.engine.execute("commit")
         except Exception:

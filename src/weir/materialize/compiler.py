@@ -14,7 +14,7 @@ from weir.errors import CompilationError, EngineError
 from weir.graph import Node
 from weir.project.loader import Project
 from weir.project.naming import node_dict
-from weir.sql.compile import render
+from weir.sql.compile import render, render_native
 from weir.sql.context import NodeContextSpec, ResultTable, build_context
 from weir.sql.relation import ColumnInfo, Relation
 from weir.sql.render import MacroRegistry, make_environment
@@ -148,14 +148,11 @@ class Compiler:
     def _render_arg(self, node: Node, value: Any, ctx: dict[str, Any]) -> Any:
         if isinstance(value, str) and _REF_EXPR.match(value):
             return render(self.env, "{{ " + value + " }}", ctx, path=node.path, node=node.name)
-        if isinstance(value, str) and ("{{" in value or "{%" in value):
-            return render(self.env, value, ctx, path=node.path, node=node.name)
         if isinstance(value, list):
             return [self._render_arg(node, v, ctx) for v in value]
         if isinstance(value, dict):
             return {k: self._render_arg(node, v, ctx) for k, v in value.items()}
-        return value
-
+        return render_native(self.env, value, ctx, path=node.path, node=node.name)
 
 def _vars(project: Project, package: str) -> dict[str, Any]:
     out: dict[str, Any] = {}

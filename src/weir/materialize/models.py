@@ -203,12 +203,17 @@ def _schema_change(rt: Runtime, node: Node, target: Relation, staged: Relation, 
 def _rewrite(rt: Runtime, node: Node, relation: Relation, staged: Relation, columns: list[tuple[str, str]],
              strategy: str, keys: list[str]) -> Commit:
     """sync_all_columns with removed columns: rebuild the whole table in one commit."""
-    proj = ", ".join(f"{quote(n)}" for n, _ in columns)
+    have = {c.name.lower() for c in rt.engine.columns(relation)}
+    # the old rows take the new shape: kept columns cast to their new type, added ones null
+    proj = ", ".join(
+        (f"cast({quote(n)} as {t})" if n.lower() in have else f"cast(null as {t})") + f" as {quote(n)}"
+        for n, t in columns)
+    names = ", ".join(quote(n) for n, _ in columns)
     old = f"select {proj} from {relation}"
     if keys and strategy in ("merge", "delete+insert"):
         match = " and ".join(f"o.{quote(k)} = n.{quote(k)}" for k in keys)
-        old = f"select {proj} from ({old}) o where not exists (select 1 from {staged} n where {match})"
-    sql = f"{old} union all by name select {proj} from {staged}"
+        old = f"select * from ({old}) o where not exists (select 1 from {staged} n where {match})"
+    sql = f"{old} union all by name select {names} from {staged}"
     merged = rt.engine.stage(node.unique_id + "_sync", sql)
     try:
         return rt.write_table(node, merged, mode="overwrite", schema_mode="overwrite")

@@ -95,9 +95,16 @@ class Runtime:
     def merge_table(self, node: Node, staged: Relation, keys: list[str], *, delete_matched: bool,
                     merge_schema: bool) -> Commit:
         fmt = self.format_for(node)
+        columns = [c.name for c in self.engine.columns(staged)]
+        update: list[str] | None = None
+        if node.config.get("merge_update_columns"):
+            update = [str(c) for c in node.config["merge_update_columns"]]
+        elif node.config.get("merge_exclude_columns"):
+            excluded = {str(c).lower() for c in node.config["merge_exclude_columns"]}
+            update = [c for c in columns if c.lower() not in excluded]
         reader = self.engine.reader(self.engine.export_sql(staged))
         commit = fmt.merge(self.relation(node), reader, keys=keys, metadata=self.metadata(node),
-                           delete_matched=delete_matched, merge_schema=merge_schema)
+                           delete_matched=delete_matched, merge_schema=merge_schema, update_columns=update)
         self.publish(node, fmt, commit)
         return commit
 

@@ -110,7 +110,7 @@ def read_header_and_types(path: Path, delimiter: str, display: str) -> tuple[lis
                     columns[i].append(v)
         except csv.Error as exc:
             raise SeedError(f"malformed CSV: {exc}", path=display, line=reader.line_num) from None
-    names = [h.strip() for h in header]
+    names = list(header)  # dbt keeps header names as written, spaces included
     if len(set(n.lower() for n in names)) != len(names):
         raise SeedError(f"duplicate column names in header: {names}", path=display, line=1)
     return names, [infer_type(c) for c in columns], rows
@@ -121,6 +121,12 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
     delimiter = str(node.config.get("delimiter") or ",")
     names, types, _ = read_header_and_types(path, delimiter, node.path)
     overrides = {str(k).lower(): str(v) for k, v in (node.config.get("column_types") or {}).items()}
+    relation = rt.relation(node)
+    if not rt.full_refresh and rt.format_for(node).exists(relation):
+        # dbt truncates and reloads an existing seed table, so its column types stay
+        existing = {c.name.lower(): c.data_type for c in rt.engine.columns(relation)}
+        if set(existing) == {n.lower() for n in names}:
+            types = [existing[n.lower()] for n in names]
     types = [overrides.get(n.lower(), t) for n, t in zip(names, types, strict=False)]
     spec = ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in zip(names, types, strict=False))
     sql = (f"select * from read_csv({_lit(str(path))}, header = true, delim = {_lit(delimiter)}, "

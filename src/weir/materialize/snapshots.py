@@ -15,6 +15,7 @@ from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import Relation, quote
 
 NOW = "cast(now() as timestamp)"
+META_COLUMNS = ("dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", "dbt_is_deleted")
 
 
 def _keys(node: Node) -> list[str]:
@@ -68,22 +69,15 @@ class _Strategy:
                               hint="use strategy='timestamp' or strategy='check'")
         self.hard_deletes = _hard_deletes(node)
         self.valid_to_current = node.config.get("dbt_valid_to_current")
+        names = node.config.get("snapshot_meta_column_names") or {}
+        self.col = {k: str(names.get(k) or k) for k in META_COLUMNS}
 
-    def scd_id(self, prefix: str = "") -> str:
-        return _hash([f"{prefix}{self.key_expr}" if len(self.keys) == 1 else self.key_expr, self.updated_at])
-
-    def row_changed(self) -> str:
-        if self.kind == "timestamp":
-            return f"(s.dbt_valid_from < n.{quote(self.updated_at)})" if self._is_column() else \
-                "(s.dbt_valid_from < n.__weir_updated_at)"
+    def check_changed(self) -> str:
         terms = []
         for c in self.check_cols:
             a, b = f"s.{quote(c)}", f"n.{quote(c)}"
             terms.append(f"({a} != {b} or ({a} is null) != ({b} is null))")
         return "(" + " or ".join(terms) + ")"
-
-    def _is_column(self) -> bool:
-        return False
 
     def valid_to_initial(self) -> str:
         if self.valid_to_current:
@@ -107,6 +101,8 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
                f"{strat.valid_to_initial()} as dbt_valid_to{extra} from (\n{source_sql}\n) as sbq")
     else:
         sql = _incremental_sql(rt, strat, source_sql, relation, key_join)
+    present = set(META_COLUMNS if strat.hard_deletes == "new_record" else META_COLUMNS[:4])
+    sql = _renamed(f"select * from (\n{sql}\n) as snap", strat.col, present, to_custom=True)
     rt.compiler.write_compiled(node, sql, kind="run")
     try:
         staged = rt.engine.stage(node.unique_id, sql)
@@ -123,12 +119,16 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
 
 def _incremental_sql(rt: Runtime, st: _Strategy, source_sql: str, target: Relation, key_join: str) -> str:
     """The whole next version of the snapshot table."""
-    cols = [c.name for c in rt.engine.columns(target)]
+    # the SQL below speaks dbt's default column names; custom ones are renamed on the way
+    # in and out (snapshot_meta_column_names)
+    actual = [c.name for c in rt.engine.columns(target)]
+    cols = [{v: k for k, v in st.col.items()}.get(c, c) for c in actual]
+    target_sql = _renamed(f"select * from {target}", st.col, set(actual), to_custom=False)
     src_cols = [c.name for c in rt.engine.columns(source_sql)]
     current = (f"(s.dbt_valid_to is null or s.dbt_valid_to = cast({st.valid_to_current} as timestamp))"
                if st.valid_to_current else "s.dbt_valid_to is null")
     upd = st.updated_at if st.kind == "check" else f"n.{quote(st.updated_at)}"
-    changed = (f"(s.dbt_valid_from < {upd})" if st.kind == "timestamp" else st.row_changed())
+    changed = (f"(s.dbt_valid_from < {upd})" if st.kind == "timestamp" else st.check_changed())
     new_record = st.hard_deletes == "new_record"
     if new_record:
         changed = f"({changed} or s.dbt_is_deleted = 'True')"
@@ -141,7 +141,7 @@ def _incremental_sql(rt: Runtime, st: _Strategy, source_sql: str, target: Relati
     src_key_null = " and ".join(f"n.{quote(k)} is null" for k in st.keys)
     parts = [
         f"""with n as ({source_sql}),
-s as (select * from {target} as s where {current}),
+s as (select * from ({target_sql}) as s where {current}),
 closing as (
     select s.dbt_scd_id, {upd} as new_valid_to from s join n on {key_join} where {changed}
     {"" if st.hard_deletes == "ignore" else f'''union all
@@ -169,11 +169,21 @@ deletions as (
         f"case when c.new_valid_to is not null and ({'t.dbt_valid_to is null' if not st.valid_to_current else 't.dbt_valid_to is null or t.dbt_valid_to = cast(' + str(st.valid_to_current) + ' as timestamp)'}) "
         f"then c.new_valid_to else t.dbt_valid_to end as dbt_valid_to" if c == "dbt_valid_to" else f"t.{quote(c)}"
         for c in cols)
-    out = (f"{body}\nselect {keep} from {target} t left join closing c on t.dbt_scd_id = c.dbt_scd_id\n"
+    out = (f"{body}\nselect {keep} from ({target_sql}) t left join closing c on t.dbt_scd_id = c.dbt_scd_id\n"
            f"union all by name select * from inserts")
     if new_record:
         out += "\nunion all by name select * from deletions"
     return out
+
+
+def _renamed(sql: str, names: dict[str, str], present: set[str], *, to_custom: bool) -> str:
+    """Wrap ``select * ...`` renaming dbt's default meta column names to custom ones or back."""
+    pairs = [(k, v) if to_custom else (v, k) for k, v in names.items() if k != v]
+    pairs = [(a, b) for a, b in pairs if a in present]
+    if not pairs:
+        return sql
+    rename = ", ".join(f"{quote(a)} as {quote(b)}" for a, b in pairs)
+    return sql.replace("select *", f"select * rename ({rename})", 1)
 
 
 __all__: list[Any] = ["materialize_snapshot"]

@@ -16,7 +16,8 @@ KNOWN_CONFIGS = frozenset(
     invalidate_hard_deletes hard_deletes severity store_failures store_failures_as where limit warn_if
     error_if fail_calc partition_by cluster_by sql_header on_configuration_change packages group access
     snapshot_meta_column_names dbt_valid_to_current table_format incremental_predicates predicates
-    file_format location batch_size lookback begin event_time concurrent_batches
+    file_format location batch_size lookback begin event_time concurrent_batches merge_update_columns
+    merge_exclude_columns
     """.split()
 )
 APPEND_KEYS = frozenset({"tags", "pre-hook", "post-hook", "pre_hook", "post_hook"})

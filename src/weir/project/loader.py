@@ -267,6 +267,25 @@ class _Loader:
                         columns=tuple(patch.columns) if patch else (),
                     ))
 
+        for entry in props.snapshots_yaml:
+            name = str(entry["name"])
+            rel = str(entry["__path"])
+            fqn = (pkg.name, *Path(rel).parent.parts[1:], name)
+            patch = props.patches.get(("snapshots", name))
+            config = merge(self._project_config("snapshots", pkg, fqn), self._patch_config(patch))
+            expr = str(entry["relation"]).strip()
+            body = expr if expr.startswith("{{") else "{{ " + expr + " }}"
+            code = f"select * from {body}"
+            capture = self._parse_render(code, pkg, rel, config, name, registry)
+            uid = f"snapshot.{pkg.name}.{name}"
+            self.captures[uid] = capture
+            self._add(Node(
+                unique_id=uid, name=name, resource_type="snapshot", package=pkg.name, path=rel,
+                root_path=str(pkg.root), raw_code=code, config=merge(config, capture.config), fqn=fqn,
+                description=patch.description if patch else "",
+                columns=tuple(patch.columns) if patch else (), line=patch.line if patch else None,
+            ))
+
     def _parse_singular_tests(self, pkg: Package, registry: MacroRegistry) -> None:
         for base in pkg.test_paths:
             for file, rel in self._files(pkg, [base], (".sql",)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from typing import Any
 
@@ -78,6 +79,30 @@ def render_value(env: jinja2.Environment, value: Any, ctx: dict[str, Any], *, pa
         return [render_value(env, v, ctx, path=path) for v in value]
     if isinstance(value, dict):
         return {k: render_value(env, v, ctx, path=path) for k, v in value.items()}
+    return value
+
+
+_WHOLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+
+
+def render_native(env: jinja2.Environment, value: Any, ctx: dict[str, Any], *, path: str, node: str | None = None
+                  ) -> Any:
+    """Like dbt's native rendering of test arguments: a string that is one ``{{ expr }}``
+    evaluates to the expression's Python value (a list stays a list)."""
+    if isinstance(value, str):
+        m = _WHOLE_EXPR.match(value)
+        if m and "}}" not in m.group(1) and "{{" not in m.group(1):
+            text = "{% do __weir_out.append(" + m.group(1).strip() + ") %}"
+            out: list[Any] = []
+            render(env, text, {**ctx, "__weir_out": out}, path=path, node=node)
+            return out[0] if out else None
+        if "{{" in value or "{%" in value:
+            return render(env, value, ctx, path=path, node=node)
+        return value
+    if isinstance(value, list):
+        return [render_native(env, v, ctx, path=path, node=node) for v in value]
+    if isinstance(value, dict):
+        return {k: render_native(env, v, ctx, path=path, node=node) for k, v in value.items()}
     return value
 
 

@@ -203,8 +203,13 @@ class RenderScope:
         key = (m.package, m.name)
         bound = self._bound.get(key)
         if bound is None:
-            module = self.registry.template(m).make_module(self.context)
-            bound = MacroCall(getattr(module, m.name), m)
+            # like Template.make_module, but reading the context's vars: Jinja does not
+            # export macros whose names start with "_" (dbt_utils._is_relation)
+            tpl = self.registry.template(m)
+            ctx = tpl.new_context(self.context)
+            for _ in tpl.root_render_func(ctx):
+                pass
+            bound = MacroCall(ctx.vars[m.name], m)
             self._bound[key] = bound
         return bound
 

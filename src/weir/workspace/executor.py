@@ -51,15 +51,19 @@ def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
     with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="weir") as pool:
         running: dict[Future[NodeResult], str] = {}
         while pending or running:
-            # skip steps whose parents failed
-            for uid in [u for u, ps in pending.items() if any(results.get(p) and results[p].status in FAILED
-                                                               for p in ps)]:
-                del pending[uid]
-                bad = next(p for p in plan.steps if p.unique_id == uid).parents
-                cause = next(p for p in bad if p in results and results[p].status in FAILED)
-                name, kind = (names or {}).get(uid, (uid, kinds[uid]))
-                cause_name = (names or {}).get(cause, (cause, ""))[0]
-                finish(NodeResult(uid, name, kind, "skipped", message=f"skipped: upstream {cause_name} did not succeed"))
+            # skip steps whose parents failed, transitively, before anything new starts
+            while True:
+                doomed = [u for u, ps in pending.items()
+                          if any(p in results and results[p].status in FAILED for p in ps)]
+                if not doomed:
+                    break
+                for uid in doomed:
+                    parents = pending.pop(uid)
+                    cause = next(p for p in sorted(parents) if p in results and results[p].status in FAILED)
+                    name, kind = (names or {}).get(uid, (uid, kinds[uid]))
+                    cause_name = (names or {}).get(cause, (cause, ""))[0]
+                    finish(NodeResult(uid, name, kind, "skipped",
+                                      message=f"skipped: upstream {cause_name} did not succeed"))
             ready = [u for u, ps in pending.items() if all(p in results for p in ps)]
             for uid in ready:
                 del pending[uid]

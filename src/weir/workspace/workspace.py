@@ -174,11 +174,9 @@ class Workspace:
 
     # -- reading ---------------------------------------------------------------------------
     def relations(self) -> list[tuple[str, str]]:
-        """(schema, name) of every relation the project has materialized on this target."""
-        wanted = {r.key: r for u, r in self.project.relations.items()
-                  if self.project.graph.nodes[u].is_relation}
-        present = {(s.lower(), n.lower()) for s, n, _ in self.engine.list_relations()}
-        return sorted((r.schema or "", r.identifier) for k, r in wanted.items() if k in present)
+        """(schema, name) of every relation in this target's catalog, like the tables a dbt
+        warehouse holds (including ones whose model was since removed)."""
+        return sorted((s, n) for s, n, _ in self.engine.list_relations())
 
     def relation_of(self, name: str) -> Relation:
         node = self.project.find(name)
