@@ -114,6 +114,17 @@ def run_measured(argv: list[str], *, cwd: Path, log_path: Path, env: dict[str, s
     return res
 
 
+def check_weir_did_something(res: Measured, project: Path) -> None:
+    """weir exits 0 with "Nothing to do" when it found no nodes; say so instead of timing nothing."""
+    if "Nothing to do" in res.log_path.read_text(errors="replace"):
+        hidden = [p for p in project.resolve().parts if p.startswith(".")]
+        raise SystemExit(
+            f"weir found no nodes in {project} (see {res.log_path})"
+            + (f"; the path has hidden components {hidden}: weir's loader skips every file whose absolute "
+               "path contains a part starting with '.', so pass --work with a folder outside hidden "
+               "directories" if hidden else ""))
+
+
 # --------------------------------------------------------------------------- dbt venv
 
 

@@ -47,6 +47,7 @@ from _common import (
     WEIR_PY,
     WORK,
     Checksum,
+    check_weir_did_something,
     checksum,
     dbt_venv,
     diff_sample,
@@ -838,6 +839,7 @@ def build_dbt(project: Path, logs: Path, label: str, args: tuple[str, ...] = ("b
 def build_weir(project: Path, logs: Path, label: str, args: tuple[str, ...] = ("build",)) -> float:
     res = run_measured([str(WEIR_BIN), *args, "--project-dir", str(project), "--threads", str(THREADS)],
                        cwd=project, log_path=logs / f"{label}.log")
+    check_weir_did_something(res, project)
     log(f"  weir {' '.join(args):<32} {fmt_s(res.wall_s):>8} s   peak {res.peak_mb:7.0f} MiB")
     return res.wall_s
 

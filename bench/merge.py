@@ -43,6 +43,7 @@ from _common import (
     WEIR_BIN,
     WEIR_PY,
     WORK,
+    check_weir_did_something,
     checksum,
     diff_sample,
     fmt_s,
@@ -161,6 +162,7 @@ def main() -> None:
     shutil.copyfile(base, current)
     first = run_measured([str(WEIR_BIN), "run", "--project-dir", str(project)], cwd=project,
                          log_path=logs / "weir_initial.log")
+    check_weir_did_something(first, project)
     log(f"  weir initial run ({args.base_rows:,} rows, not timed): {fmt_s(first.wall_s)} s, "
         f"peak {first.peak_mb:.0f} MiB")
 
