@@ -101,7 +101,7 @@ class DuckDBEngine(Engine):
         rel = self._run(sql)
         if rel is None:
             raise EngineError("statement returned no rows to read")
-        return rel.fetch_record_batch(batch_rows)
+        return rel.to_arrow_reader(batch_rows)
 
     def arrow(self, sql: str) -> pa.Table:
         rel = self._run(sql)
@@ -141,9 +141,18 @@ class DuckDBEngine(Engine):
         assert relation.schema is not None
         self.ensure_schema(relation.schema)
         kind = self.relation_type(relation.schema, relation.identifier)
-        if kind == "table":
+        if kind != "table":
+            self.execute(f"create or replace view {relation} as ({sql}\n)")
+            return
+        # replacing a table: one transaction, so a broken view leaves the table in place
+        self.execute("begin")
+        try:
             self.execute(f"drop table {relation}")
-        self.execute(f"create or replace view {relation} as (\n{sql}\n)")
+            self.execute(f"create view {relation} as ({sql}\n)")
+        except Exception:
+            self.execute("rollback")
+            raise
+        self.execute("commit")
 
     def drop(self, relation: Relation) -> None:
         if relation.schema is None:
@@ -163,7 +172,7 @@ class DuckDBEngine(Engine):
 
     def stage(self, key: str, sql: str) -> Relation:
         rel = self._stage_relation(key)
-        self.execute(f"create table {rel} as (\n{sql}\n)")
+        self.execute(f"create table {rel} as ({sql}\n)")  # same line: DuckDB's LINE n matches the file
         return rel
 
     def stage_arrow(self, key: str, data: pa.Table | pa.RecordBatchReader) -> Relation:

@@ -84,7 +84,10 @@ def _default_match(node: Node, value: str) -> bool:
 
 def _path(node: Node, value: str, _: str) -> bool:
     value = value.rstrip("/")
-    return node.path == value or node.path.startswith(value + "/") or _glob(value, node.path)
+    if node.path == value or node.path.startswith(value + "/") or _glob(value, node.path):
+        return True
+    parts = node.path.split("/")
+    return any(_glob(value, "/".join(parts[:i])) for i in range(1, len(parts)))
 
 
 def _fqn(node: Node, value: str, _: str) -> bool:

@@ -40,7 +40,7 @@ def _number(v: str) -> Decimal | None:
 
 
 def _decimals(n: Decimal) -> int:
-    exponent = n.as_tuple().exponent
+    exponent = n.normalize().as_tuple().exponent  # agate counts places of the normalized value
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 

@@ -253,7 +253,7 @@ class _Loader:
                 for m in _SNAPSHOT_BLOCK.finditer(text):
                     name, body = m.group(1), m.group(2)
                     lead = "\n" * text.count("\n", 0, m.start(2))
-                    fqn = self._fqn(pkg, rel, base, name)
+                    fqn = (*self._fqn(pkg, rel, base, file.stem)[:-1], file.stem, name)  # dbt: file then block
                     patch = props.patches.get(("snapshots", name))
                     config = merge(self._project_config("snapshots", pkg, fqn), self._patch_config(patch))
                     capture = self._parse_render(lead + body, pkg, rel, config, name, registry)
@@ -307,7 +307,9 @@ class _Loader:
 
     def _parse_sources(self, pkg: Package, props: Properties) -> None:
         for st in props.sources:
-            config = merge(self._project_config("sources", pkg, (pkg.name, st.source_name, st.name)), st.config)
+            folders = _yaml_folders(pkg, st.path)
+            fqn = (pkg.name, *folders, st.source_name, st.name)
+            config = merge(self._project_config("sources", pkg, fqn), st.config)
             if "external_location" in st.meta and "external_location" not in config:
                 config["external_location"] = st.meta["external_location"]
             if st.meta:
@@ -320,7 +322,7 @@ class _Loader:
             self._add(Node(
                 unique_id=f"source.{pkg.name}.{st.source_name}.{st.name}", name=st.name,
                 resource_type="source", package=pkg.name, path=st.path, root_path=str(pkg.root),
-                config=config, fqn=(pkg.name, st.source_name, st.name), description=st.description,
+                config=config, fqn=fqn, description=st.description,
                 columns=tuple(st.columns), source_name=st.source_name, line=st.line,
             ))
 
@@ -357,7 +359,8 @@ class _Loader:
         flat_args = dict(args)
         if t.column_name is not None:
             flat_args["column_name"] = t.column_name
-        short, full = synthesize_test_name(f"{namespace}_{test_name}" if namespace else test_name, target_name,
+        test_type = f"source_{test_name}" if attached.startswith("source.") else test_name
+        short, full = synthesize_test_name(f"{namespace}_{test_type}" if namespace else test_type, target_name,
                                            flat_args)
         if custom_name:
             short = full = str(custom_name)
@@ -390,7 +393,7 @@ class _Loader:
         uid = f"test.{pkg.name}.{full}.{hashlib.md5(repr((attached, t.name, sorted(map(repr, flat_args.items())))).encode()).hexdigest()[:10]}"
         self.captures[uid] = capture
         self._add(Node(
-            unique_id=uid, name=short, resource_type="test", package=pkg.name, path=t.path,
+            unique_id=uid, name=full, resource_type="test", package=pkg.name, path=t.path,
             root_path=str(pkg.root), config=config, fqn=(pkg.name, *fqn_folder, full), description=description,
             test=TestSpec(test_name=t.name, kwargs=args, column_name=t.column_name, attached_to=attached,
                           namespace=namespace or None),
@@ -445,6 +448,16 @@ class _Loader:
             path=n.path, node=n.name,
             hint=f"did you mean ref('{close[0]}')?" if close and not disabled else None,
         )
+
+
+def _yaml_folders(pkg: Package, path: str) -> tuple[str, ...]:
+    """Folders of a properties file below its resource path (dbt puts them in the fqn)."""
+    parts = Path(path).parts
+    for base in pkg.model_paths + pkg.seed_paths + pkg.snapshot_paths + pkg.analysis_paths:
+        bparts = Path(base).parts
+        if parts[: len(bparts)] == bparts:
+            return tuple(parts[len(bparts):-1])
+    return tuple(parts[1:-1])
 
 
 def _walk_values(value: Any) -> Iterator[Any]:

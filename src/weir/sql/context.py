@@ -411,6 +411,8 @@ def build_context(
         load_result=load_result,
         store_result=store_result,
         doc=doc,
+        load_relation=lambda rel: ctx["adapter"].get_relation(rel.database, rel.schema, rel.identifier),
+        load_cached_relation=lambda rel: ctx["adapter"].get_relation(rel.database, rel.schema, rel.identifier),
         adapter=Adapter(lambda: scope_box[0], hooks, spec.execute),
         flags=AttrDict(spec.flags),
         graph=spec.graph,
