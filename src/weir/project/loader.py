@@ -19,6 +19,7 @@ from weir.project.configs import folder_config, merge
 from weir.project.package import Package, installed_packages, read_package
 from weir.project.properties import Patch, Properties, SourceTable, TestEntry, read_properties
 from weir.project.targets import resolve_target
+from weir.project.validate import validate_node
 from weir.sql.compile import render, render_value
 from weir.sql.context import Capture, NodeContextSpec, build_context
 from weir.sql.macros import MacroDef, builtin_macros, load_macro_files, split_macros
@@ -525,6 +526,8 @@ def load_project(root: Path, *, target: str | None = None, cli_vars: dict[str, A
     enabled = {u: n for u, n in loader.nodes.items() if n.enabled}
     # tests of disabled nodes go with them
     enabled = {u: n for u, n in enabled.items() if all(d in enabled for d in n.depends_on)}
+    for node in enabled.values():
+        validate_node(node)
     graph = Graph(enabled)
     graph.topological()  # raises on cycles, naming them
     project = Project(
