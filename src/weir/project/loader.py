@@ -130,7 +130,9 @@ class _Loader:
             if not base.is_dir():
                 continue
             for f in sorted(base.rglob("*")):
-                if f.is_file() and f.suffix in suffixes and not any(part.startswith(".") for part in f.parts):
+                # hidden files and folders inside the project are skipped, wherever the project lives
+                if f.is_file() and f.suffix in suffixes and not any(
+                        part.startswith(".") for part in f.relative_to(base).parts):
                     yield f, str(f.relative_to(pkg.root))
 
     def properties(self) -> dict[str, Properties]:

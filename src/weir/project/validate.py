@@ -39,8 +39,8 @@ def validate_node(node: Node) -> None:
                 hint=(f"did you mean {close[0]!r}? " if close else "") + f"allowed: {', '.join(allowed)}",
             )
     if node.resource_type == "model" and node.materialized == "incremental":
-        key = node.config.get("unique_key")
-        if key is not None and not isinstance(key, str | list):
+        unique_key = node.config.get("unique_key")
+        if unique_key is not None and not isinstance(unique_key, str | list):
             raise ConfigError(f"unique_key of model {node.name!r} must be a column name or a list of them",
                               path=node.path, node=node.name)
     if node.resource_type == "model" and node.language == "python" and node.materialized == "view":
