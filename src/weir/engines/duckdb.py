@@ -66,6 +66,7 @@ class DuckDBEngine(Engine):
         self._local = threading.local()
         self._lock = threading.Lock()
         self._stage_seq = 0
+        self._schemas: set[str] = set()
 
     # -- connections -----------------------------------------------------------------
     @property
@@ -111,11 +112,11 @@ class DuckDBEngine(Engine):
 
     def columns(self, relation: Relation | str) -> list[ColumnInfo]:
         sql = f"select * from {relation}" if isinstance(relation, Relation) else str(relation)
-        try:
-            rel = self.con.sql(f"select * from ({sql}) limit 0")
+        try:  # execute() (unlike sql()) puts DuckDB's "LINE n" in binder errors
+            rows = self.con.execute(f"describe {sql}").fetchall()
         except duckdb.Error as exc:
             raise EngineError(_first_line(exc)) from None
-        return [ColumnInfo(n, str(t)) for n, t in zip(rel.columns, rel.dtypes, strict=False)]
+        return [ColumnInfo(r[0], str(r[1])) for r in rows]
 
     def relation_type(self, schema: str, identifier: str) -> str | None:
         _, rows = self.fetch(
@@ -135,24 +136,47 @@ class DuckDBEngine(Engine):
         return [(s, n, "view" if t == "VIEW" else "table") for s, n, t in rows]
 
     def ensure_schema(self, schema: str) -> None:
+        if schema in self._schemas:
+            return
         self.execute(f"create schema if not exists {quote(schema)}")
+        with self._lock:
+            self._schemas.add(schema)
 
-    def create_view(self, relation: Relation, sql: str) -> None:
+    def create_view(self, relation: Relation, sql: str, *, also: str | None = None) -> None:
+        """Create or replace a view (replacing a table of that name too), and run ``also``
+        in the same transaction: a broken view leaves the old relation in place."""
         assert relation.schema is not None
         self.ensure_schema(relation.schema)
-        kind = self.relation_type(relation.schema, relation.identifier)
-        if kind != "table":
-            self.execute(f"create or replace view {relation} as ({sql}\n)")
-            return
-        # replacing a table: one transaction, so a broken view leaves the table in place
+        statements = [f"create or replace view {relation} as ({sql}\n)"]
+        if also:
+            statements.append(also)
+        try:
+            self._transaction(statements)
+        except EngineError:
+            if self.relation_type(relation.schema, relation.identifier) != "table":
+                raise
+            self._transaction([f"drop table {relation}", statements[0].replace("create or replace", "create", 1),
+                               *statements[1:]])
+
+    def _transaction(self, statements: list[str]) -> None:
         self.execute("begin")
         try:
-            self.execute(f"drop table {relation}")
-            self.execute(f"create view {relation} as ({sql}\n)")
-        except Exception:
+            for stmt in statements:
+                self.execute(stmt)
+        except EngineError:
             self.execute("rollback")
             raise
         self.execute("commit")
+
+    def export_query(self, sql: str) -> str:
+        """``sql`` wrapped so that types the lakehouse formats cannot hold are cast."""
+        casts = []
+        for col in self.columns(sql):
+            target = _EXPORT_CASTS.get(col.data_type.upper())
+            if target is None and col.data_type.upper().startswith("ENUM"):
+                target = "VARCHAR"
+            casts.append(f"cast({col.quoted} as {target}) as {col.quoted}" if target else col.quoted)
+        return f"select {', '.join(casts) or '*'} from ({sql}\n) as __weir_export"
 
     def drop(self, relation: Relation) -> None:
         if relation.schema is None:
@@ -188,13 +212,7 @@ class DuckDBEngine(Engine):
         self.execute(f"drop table if exists {relation}")
 
     def export_sql(self, relation: Relation) -> str:
-        parts = []
-        for col in self.columns(relation):
-            target = _EXPORT_CASTS.get(col.data_type.upper())
-            if target is None and col.data_type.upper().startswith("ENUM"):
-                target = "VARCHAR"
-            parts.append(f"cast({col.quoted} as {target}) as {col.quoted}" if target else col.quoted)
-        return f"select {', '.join(parts) or '*'} from {relation}"
+        return self.export_query(f"select * from {relation}")
 
     def close(self) -> None:
         try:

@@ -21,6 +21,8 @@ class Commit:
     rows_written: int | None = None
     operation: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: how the embedded engine reads this version (saves reopening the table to publish it)
+    scan: str | None = None
 
 
 class TableFormat(ABC):

@@ -138,7 +138,7 @@ class DeltaFormat(TableFormat):
         metrics = entry.get("operationMetrics") or {}
         rows = metrics.get("num_added_rows") or metrics.get("num_target_rows_inserted")
         return Commit(version=dt.version(), rows_written=int(rows) if rows is not None else None,
-                      operation=str(entry.get("operation", "")), metrics=metrics)
+                      operation=str(entry.get("operation", "")), metrics=metrics, scan=delta_scan_sql(dt))
 
     def scan_sql(self, relation: Relation) -> str:
         dt = self._table(relation)

@@ -71,6 +71,18 @@ def _view(rt: Runtime, node: Node, result: NodeResult) -> None:
 
 
 def _table(rt: Runtime, node: Node, result: NodeResult) -> None:
+    if node.language == "sql":
+        sql = rt.compiler.compile(node)
+        path = rt.compiler.write_compiled(node, sql)
+        result.compiled_path = str(path)
+        try:
+            commit = rt.write_query(node, sql, partition_by=_partition_by(node))
+        except EngineError as exc:
+            exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
+            raise
+        result.version = commit.version
+        result.rows = commit.rows_written if commit.rows_written is not None else rt.engine.count(rt.relation(node))
+        return
     staged = _stage(rt, node, result)
     try:
         commit = rt.write_table(node, staged, partition_by=_partition_by(node))

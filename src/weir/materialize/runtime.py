@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
@@ -47,6 +48,7 @@ class Runtime:
     ledger: Ledger | None
     run_id: str
     full_refresh: bool = False
+    versions: list[tuple[Any, ...]] = field(default_factory=list)
 
     def format_for(self, node: Node) -> TableFormat:
         name = str(node.config.get("table_format") or self.project.target.table_format)
@@ -70,14 +72,12 @@ class Runtime:
         """Point the engine's catalog at the table's new version and record it."""
         relation = self.relation(node)
         if fmt.external:
-            self.engine.create_view(relation, fmt.scan_sql(relation))
-            self.engine.execute(
-                f"insert or replace into {POINTERS} values "
-                f"({_lit(relation.schema or '')}, {_lit(relation.identifier)}, {_lit(fmt.name)}, {commit.version or 0})"
-            )
-        if self.ledger is not None:
-            self.ledger.record_table_version(self.run_id, node.unique_id, str(relation), fmt.name, commit.version,
-                                             commit.operation, self.project.graph.version(node.unique_id))
+            pointer = (f"insert or replace into {POINTERS} values ({_lit(relation.schema or '')}, "
+                       f"{_lit(relation.identifier)}, {_lit(fmt.name)}, {commit.version or 0})")
+            self.engine.create_view(relation, commit.scan or fmt.scan_sql(relation), also=pointer)
+        # list.append is atomic; the ledger gets all of a run's versions in one transaction
+        self.versions.append((self.run_id, node.unique_id, str(relation), fmt.name, commit.version, commit.operation,
+                              self.project.graph.version(node.unique_id), time.time()))
 
     def write_table(self, node: Node, staged: Relation, *, mode: str = "overwrite",
                     partition_by: list[str] | None = None, predicate: str | None = None,
@@ -89,6 +89,19 @@ class Runtime:
             self.engine.drop(relation)
         commit = fmt.write(relation, reader, mode=mode, metadata=self.metadata(node), partition_by=partition_by,
                            predicate=predicate, schema_mode=schema_mode if fmt.external else None)
+        self.publish(node, fmt, commit)
+        return commit
+
+    def write_query(self, node: Node, sql: str, *, partition_by: list[str] | None = None) -> Commit:
+        """Stream a query's rows into a full overwrite of the node's table (one commit);
+        a query that fails midway commits nothing."""
+        fmt = self.format_for(node)
+        relation = self.relation(node)
+        reader = self.engine.reader(self.engine.export_query(sql))
+        if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
+            self.engine.drop(relation)
+        commit = fmt.write(relation, reader, mode="overwrite", metadata=self.metadata(node),
+                           partition_by=partition_by, schema_mode="overwrite" if fmt.external else None)
         self.publish(node, fmt, commit)
         return commit
 

@@ -11,18 +11,29 @@ import jinja2
 from weir.errors import CompilationError, WeirError
 from weir.sql.render import MacroReturn, ParseUndefined
 
+_CODE_CACHE: dict[tuple[str, str], Any] = {}
 _TEMPLATE_CACHE: dict[tuple[int, str, str], jinja2.Template] = {}
+
+
+def compiled_code(env: jinja2.Environment, text: str, path: str) -> Any:
+    """Jinja's compiled code for a source; the parse and run environments share the same
+    syntax settings, so each text is compiled once per process."""
+    key = (path, text)
+    code = _CODE_CACHE.get(key)
+    if code is None:
+        try:
+            code = env.compile(text, name=path, filename=path)
+        except jinja2.TemplateSyntaxError as exc:
+            raise CompilationError(f"Jinja syntax error: {exc.message}", path=path, line=exc.lineno) from None
+        _CODE_CACHE[key] = code
+    return code
 
 
 def template(env: jinja2.Environment, text: str, path: str) -> jinja2.Template:
     key = (id(env), path, text)
     tpl = _TEMPLATE_CACHE.get(key)
     if tpl is None:
-        try:
-            code = env.compile(text, name=path, filename=path)
-        except jinja2.TemplateSyntaxError as exc:
-            raise CompilationError(f"Jinja syntax error: {exc.message}", path=path, line=exc.lineno) from None
-        tpl = env.template_class.from_code(env, code, env.make_globals(None))
+        tpl = env.template_class.from_code(env, compiled_code(env, text, path), env.make_globals(None))
         _TEMPLATE_CACHE[key] = tpl
     return tpl
 

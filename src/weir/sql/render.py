@@ -131,11 +131,10 @@ class MacroRegistry:
         key = (m.package, m.name)
         tpl = self._templates.get(key)
         if tpl is None:
-            try:
-                code = self.env.compile(m.source, name=m.path, filename=m.path)
-                tpl = self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
-            except jinja2.TemplateSyntaxError as exc:
-                raise CompilationError(f"Jinja syntax error in macro {m.name}: {exc.message}", path=m.path, line=exc.lineno)
+            from weir.sql.compile import compiled_code
+
+            code = compiled_code(self.env, m.source, m.path)
+            tpl = self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
             self._templates[key] = tpl
         return tpl
 

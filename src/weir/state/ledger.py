@@ -106,19 +106,18 @@ class Ledger:
     def finish_run(self, run_id: str, status: str) -> None:
         self._exec("update runs set status = ?, finished_at = ? where run_id = ?", (status, time.time(), run_id))
 
-    def record_node(self, run_id: str, unique_id: str, name: str, resource_type: str, status: str, *,
-                    rows: int | None, duration: float, message: str | None, compiled_path: str | None,
-                    started_at: float) -> None:
-        self._exec(
-            "insert or replace into node_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, unique_id, name, resource_type, status, rows, duration, message, compiled_path, started_at,
-             started_at + duration),
-        )
-
-    def record_table_version(self, run_id: str, unique_id: str, relation: str, fmt: str, version: int | None,
-                             operation: str, model_version: str) -> None:
-        self._exec("insert into table_versions values (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (run_id, unique_id, relation, fmt, version, operation, model_version, time.time()))
+    def flush(self, node_rows: list[tuple[Any, ...]], version_rows: list[tuple[Any, ...]]) -> None:
+        """Write a run's node results and table versions in one transaction."""
+        with self._lock:
+            try:
+                self._db.execute("begin")
+                self._db.executemany("insert or replace into node_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     node_rows)
+                self._db.executemany("insert into table_versions values (?, ?, ?, ?, ?, ?, ?, ?)", version_rows)
+                self._db.execute("commit")
+            except sqlite3.Error as exc:
+                self._db.execute("rollback")
+                raise StateError(f"run ledger error: {exc}") from None
 
     def runs(self, limit: int = 20) -> list[RunRow]:
         rows = self._exec(

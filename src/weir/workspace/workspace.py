@@ -128,10 +128,11 @@ class Workspace:
 
         results = execute(plan, run_node, threads=threads or self.project.target.threads, report=report,
                           names=names, debug=debug)
-        for r in results:
-            self.ledger.record_node(run_id, r.unique_id, r.name, r.resource_type, r.status, rows=r.rows,
-                                    duration=r.duration, message=r.message or None, compiled_path=r.compiled_path,
-                                    started_at=r.started_at)
+        self.ledger.flush(
+            [(run_id, r.unique_id, r.name, r.resource_type, r.status, r.rows, r.duration, r.message or None,
+              r.compiled_path, r.started_at, r.started_at + r.duration) for r in results],
+            rt.versions,
+        )
         out = RunResult(run_id, plan.command, results, time.time() - start)
         self.ledger.finish_run(run_id, "success" if out.success else "error")
         return out
