@@ -13,6 +13,10 @@ harness strips before copying it:
       expect_fail: {2: [build]}     # commands that must exit non-zero under dbt (and weir)
       unchanged: {2: [[main, t]]}   # relations that must equal their previous-phase content
       opaque: {main.snap: [col]}    # columns compared for nullness only (values are random)
+      loose_types: true             # do not fail on column type differences (default: fail)
+
+Column types must match after folding physical variants (large/view strings, timestamp units,
+tz names, dictionary encoding); WEIR_DIFF_LOOSE_TYPES=1 turns that check off everywhere.
 
 Per phase the harness runs ``seed`` then ``build`` on each side, then reads every relation:
 dbt's from its DuckDB file, weir's through ``weir.Workspace``. Timestamps that fall inside the
@@ -76,6 +80,7 @@ class Spec:
     expect_fail: dict[int, list[str]] = field(default_factory=dict)
     unchanged: dict[int, list[RelKey]] = field(default_factory=dict)
     opaque: dict[RelKey, set[str]] = field(default_factory=dict)
+    loose_types: bool = False
 
     def vars_for(self, phase: int) -> dict[str, Any]:
         return {**self.vars, **self.phase_vars.get(phase, {})}
@@ -111,6 +116,7 @@ def load_spec(name: str) -> Spec:
         expect_fail={int(k): list(v) for k, v in (raw.get("expect_fail") or {}).items()},
         unchanged={int(k): [rel(r) for r in v] for k, v in (raw.get("unchanged") or {}).items()},
         opaque={rel(k): {c.lower() for c in v} for k, v in (raw.get("opaque") or {}).items()},
+        loose_types=bool(raw.get("loose_types", False)),
     )
 
 
@@ -487,6 +493,32 @@ def fmt_row(columns: list[str], row: tuple) -> str:
     return "{" + ", ".join(f"{c}={v!r}" for c, v in zip(columns, row, strict=True)) + "}"
 
 
+def type_key(t: pa.DataType) -> str:
+    """An Arrow type with the physical variations that carry no meaning folded away:
+    large/view strings, timestamp units and time zone names, dictionary encoding."""
+    if pa.types.is_dictionary(t):
+        return type_key(t.value_type)
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "string"
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+        return "binary"
+    if pa.types.is_timestamp(t):
+        return "timestamp with time zone" if t.tz else "timestamp"
+    if pa.types.is_decimal(t):
+        return f"decimal({t.precision},{t.scale})"
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t):
+        return f"list<{type_key(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "struct<" + ", ".join(f"{f.name.lower()}: {type_key(f.type)}" for f in t) + ">"
+    if pa.types.is_map(t):
+        return f"map<{type_key(t.key_type)}, {type_key(t.item_type)}>"
+    return str(t)
+
+
+def loose_types(spec: Spec | None = None) -> bool:
+    return os.environ.get("WEIR_DIFF_LOOSE_TYPES") == "1" or bool(spec and spec.loose_types)
+
+
 def compare_table(
     rel: RelKey,
     left: pa.Table,
@@ -495,11 +527,18 @@ def compare_table(
     rwin: list,
     opaque: set[str],
     labels: tuple[str, str] = ("dbt", "weir"),
+    check_types: bool = True,
 ) -> list[str]:
     a = canonicalize(left, lwin, opaque)
     b = canonicalize(right, rwin, opaque)
     name = f"{rel[0]}.{rel[1]}"
     problems = []
+    if check_types:
+        ltypes = {f.name.lower(): type_key(f.type) for f in left.schema}
+        rtypes = {f.name.lower(): type_key(f.type) for f in right.schema}
+        diffs = [f"{c}: {ltypes[c]} vs {rtypes[c]}" for c in sorted(ltypes) if c in rtypes and ltypes[c] != rtypes[c]]
+        if diffs:
+            problems.append(f"{name}: column types differ ({labels[0]} vs {labels[1]}): " + "; ".join(diffs))
     if a.columns != b.columns:
         problems.append(
             f"{name}: columns differ: only in {labels[0]}: {sorted(set(a.columns) - set(b.columns))}, "
@@ -556,8 +595,10 @@ def compare_phase(
         problems.append(
             f"phase {p}: relations differ: only in dbt: {sorted(dk - wk)}, only in weir: {sorted(wk - dk)}"
         )
+    strict = not loose_types(spec)
     for rel in sorted(dk & wk):
-        for prob in compare_table(rel, d.tables[rel], w.tables[rel], dwin, wwin, spec.opaque.get(rel, set())):
+        opaque = spec.opaque.get(rel, set())
+        for prob in compare_table(rel, d.tables[rel], w.tables[rel], dwin, wwin, opaque, check_types=strict):
             problems.append(f"phase {p}: {prob}")
     return problems
 
@@ -572,7 +613,7 @@ def check_unchanged(spec: Spec, results: list[PhaseResult], label: str) -> list[
                 problems.append(f"phase {r.phase}: {label}: {rel} missing before or after the phase")
                 continue
             for prob in compare_table(
-                rel, results[i - 1].tables[rel], r.tables[rel], wins, wins, set(), ("before", "after")
+                rel, results[i - 1].tables[rel], r.tables[rel], wins, wins, set(), ("before", "after"), True
             ):
                 problems.append(f"phase {r.phase}: {label}: {rel} changed although it must stay intact: {prob}")
     return problems
@@ -613,8 +654,24 @@ def run_dbt(name: str, root: Path) -> tuple[Spec, list[PhaseResult]]:
     return spec, DbtSide(spec, root / "dbt").run_all()
 
 
-def run_differential(name: str, root: Path) -> list[str]:
-    """Runs both sides over all phases; returns the list of mismatches (empty = equal)."""
+def type_differences(dres: list[PhaseResult], wres: list[PhaseResult]) -> list[str]:
+    """Arrow column types that differ between the two sides (informational: values decide)."""
+    out = []
+    for d, w in zip(dres, wres, strict=True):
+        for rel in sorted(set(d.tables) & set(w.tables)):
+            dt_ = {f.name.lower(): str(f.type) for f in d.tables[rel].schema}
+            wt_ = {f.name.lower(): str(f.type) for f in w.tables[rel].schema}
+            diffs = [f"{c}: {dt_[c]} vs {wt_[c]}" for c in sorted(dt_) if c in wt_ and dt_[c] != wt_[c]]
+            if diffs:
+                out.append(f"phase {d.phase} {rel[0]}.{rel[1]} (dbt vs weir): " + "; ".join(diffs))
+    return out
+
+
+def run_differential(name: str, root: Path, notes: list[str] | None = None) -> list[str]:
+    """Runs both sides over all phases; returns the list of mismatches (empty = equal).
+
+    If `notes` is given, the column type differences are appended to it.
+    """
     spec = load_spec(name)
     dbt_side = DbtSide(spec, root / "dbt")
     weir_side = WeirSide(spec, root / "weir")
@@ -625,6 +682,8 @@ def run_differential(name: str, root: Path) -> list[str]:
     problems = check_reference(spec, dres)
     if problems:
         return ["the dbt reference run itself is broken:", *problems]
+    if notes is not None:
+        notes.extend(type_differences(dres, wres))
     dwin, wwin = clock_windows(dres), clock_windows(wres)
     for d, w in zip(dres, wres, strict=True):
         problems += compare_phase(spec, d, w, dwin, wwin)
@@ -665,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary work dirs")
     ap.add_argument("-v", "--verbose", action="store_true", help="print dbt's output tails")
     ap.add_argument("--show", action="store_true", help="with --dbt-only: print every relation's rows")
+    ap.add_argument("--types", action="store_true", help="also list column types that differ (not a failure)")
     args = ap.parse_args(argv)
     names = project_names() if args.project == "all" else [args.project]
     status = 0
@@ -681,7 +741,10 @@ def main(argv: list[str] | None = None) -> int:
                             print(f"--- phase {r.phase} {c.command} ---\n{c.tail(60)}")
                 problems = check_reference(spec, results)
             else:
-                problems = run_differential(name, root)
+                notes: list[str] = []
+                problems = run_differential(name, root, notes)
+                if args.types:
+                    print(f"[{name}] column types that differ:", *(notes or ["none"]), sep="\n  ")
             if problems:
                 status = 1
                 print(f"[{name}] {len(problems)} problem(s):")

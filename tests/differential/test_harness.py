@@ -28,8 +28,13 @@ h = _load_harness()
 REL = ("main", "t")
 
 
-def compare(left: pa.Table, right: pa.Table, lwin=(), rwin=(), opaque=frozenset()) -> list[str]:
-    return h.compare_table(REL, left, right, list(lwin), list(rwin), set(opaque))
+def compare(left: pa.Table, right: pa.Table, lwin=(), rwin=(), opaque=frozenset(), types=True) -> list[str]:
+    return h.compare_table(REL, left, right, list(lwin), list(rwin), set(opaque), check_types=types)
+
+
+def values(left: pa.Table, right: pa.Table, **kw) -> list[str]:
+    """Compare values only (the type check is tested on its own)."""
+    return compare(left, right, types=False, **kw)
 
 
 def test_equal_tables_in_any_row_and_column_order() -> None:
@@ -41,7 +46,7 @@ def test_equal_tables_in_any_row_and_column_order() -> None:
 def test_duplicate_counts_matter() -> None:
     a = pa.table({"id": [1, 2, 2]})
     b = pa.table({"id": [1, 1, 2]})
-    problems = compare(a, b)
+    problems = values(a, b)
     assert len(problems) == 1
     assert "only in dbt: {id=2}" in problems[0] and "only in weir: {id=1}" in problems[0]
 
@@ -49,35 +54,35 @@ def test_duplicate_counts_matter() -> None:
 def test_decimal_float_int_within_tolerance() -> None:
     a = pa.table({"v": pa.array([decimal.Decimal("12.50"), decimal.Decimal("0.3")], pa.decimal128(10, 2))})
     b = pa.table({"v": [12.5, 0.1 + 0.2]})
-    assert compare(a, b) == []
-    assert compare(pa.table({"v": [3]}), pa.table({"v": [3.0]})) == []
-    assert compare(pa.table({"v": [1.0]}), pa.table({"v": [1.0 + 1e-6]})) != []
+    assert values(a, b) == []
+    assert values(pa.table({"v": [3]}), pa.table({"v": [3.0]})) == []
+    assert values(pa.table({"v": [1.0]}), pa.table({"v": [1.0 + 1e-6]})) != []
 
 
 def test_big_integers_compare_exactly() -> None:
-    assert compare(pa.table({"v": [2**53 + 1]}), pa.table({"v": [2**53]})) != []
+    assert values(pa.table({"v": [2**53 + 1]}), pa.table({"v": [2**53]})) != []
 
 
 def test_nan_equals_null_but_not_zero() -> None:
-    assert compare(pa.table({"v": [float("nan")]}), pa.table({"v": pa.array([None], pa.float64())})) == []
-    assert compare(pa.table({"v": [0.0]}), pa.table({"v": pa.array([None], pa.float64())})) != []
+    assert values(pa.table({"v": [float("nan")]}), pa.table({"v": pa.array([None], pa.float64())})) == []
+    assert values(pa.table({"v": [0.0]}), pa.table({"v": pa.array([None], pa.float64())})) != []
 
 
 def test_types_that_must_not_be_confused() -> None:
-    assert compare(pa.table({"v": [True]}), pa.table({"v": [1]})) != []
-    assert compare(pa.table({"v": ["1"]}), pa.table({"v": [1]})) != []
-    assert compare(pa.table({"v": ["00123"]}), pa.table({"v": ["123"]})) != []
-    assert compare(pa.table({"v": [""]}), pa.table({"v": pa.array([None], pa.string())})) != []
+    assert values(pa.table({"v": [True]}), pa.table({"v": [1]})) != []
+    assert values(pa.table({"v": ["1"]}), pa.table({"v": [1]})) != []
+    assert values(pa.table({"v": ["00123"]}), pa.table({"v": ["123"]})) != []
+    assert values(pa.table({"v": [""]}), pa.table({"v": pa.array([None], pa.string())})) != []
     d = dt.date(2024, 1, 1)
-    assert compare(pa.table({"v": [d]}), pa.table({"v": [dt.datetime(2024, 1, 1)]})) != []
+    assert values(pa.table({"v": [d]}), pa.table({"v": [dt.datetime(2024, 1, 1)]})) != []
 
 
 def test_timestamps_tz_aware_vs_naive_utc() -> None:
     aware = pa.array([dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)], pa.timestamp("us", tz="UTC"))
     naive = pa.array([dt.datetime(2024, 1, 1, 12)], pa.timestamp("us"))
     ns = pa.array([dt.datetime(2024, 1, 1, 12)], pa.timestamp("ns"))
-    assert compare(pa.table({"t": aware}), pa.table({"t": naive})) == []
-    assert compare(pa.table({"t": ns}), pa.table({"t": naive})) == []
+    assert values(pa.table({"t": aware}), pa.table({"t": naive})) == []
+    assert values(pa.table({"t": ns}), pa.table({"t": naive})) == []
 
 
 def _result(phase: int, start: dt.datetime, seconds: float):
@@ -116,8 +121,8 @@ def test_column_sets_reported_and_rows_compared_on_the_rest() -> None:
 def test_nested_values() -> None:
     a = pa.table({"l": [[1, 2]], "s": [{"a": decimal.Decimal("1.0")}]})
     b = pa.table({"l": [[1, 2]], "s": [{"a": 1.0}]})
-    assert compare(a, b) == []
-    assert compare(pa.table({"l": [[1, 2]]}), pa.table({"l": [[2, 1]]})) != []
+    assert values(a, b) == []
+    assert values(pa.table({"l": [[1, 2]]}), pa.table({"l": [[2, 1]]})) != []
 
 
 @pytest.mark.parametrize("project", ["seeds", "snapshots", "schema_change_fail"])
@@ -125,3 +130,22 @@ def test_specs_load(project: str) -> None:
     spec = h.load_spec(project)
     assert spec.phases == 3
     assert all(c in h.COMMANDS for cmds in spec.expect_fail.values() for c in cmds)
+
+
+def test_column_types_must_match_up_to_physical_variants() -> None:
+    i32 = pa.table({"v": pa.array([1], pa.int32())})
+    i64 = pa.table({"v": pa.array([1], pa.int64())})
+    assert any("column types differ" in p and "int32 vs int64" in p for p in compare(i32, i64))
+    assert h.compare_table(REL, i32, i64, [], [], set(), check_types=False) == []
+    s = pa.table({"v": pa.array(["a"], pa.string())})
+    ls = pa.table({"v": pa.array(["a"], pa.large_string())})
+    dictionary = pa.table({"v": pa.array(["a"]).dictionary_encode()})
+    assert compare(s, ls) == [] and compare(s, dictionary) == []
+    us = pa.table({"t": pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("us", tz="UTC"))})
+    ns = pa.table({"t": pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("ns", tz="Etc/UTC"))})
+    naive = pa.table({"t": pa.array([dt.datetime(2024, 1, 1)], pa.timestamp("us"))})
+    assert compare(us, ns) == []
+    assert compare(us, naive) != []
+    d1 = pa.table({"v": pa.array([decimal.Decimal("1.00")], pa.decimal128(10, 2))})
+    d2 = pa.table({"v": pa.array([decimal.Decimal("1.00")], pa.decimal128(38, 2))})
+    assert compare(d1, d2) != []
