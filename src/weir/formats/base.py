@@ -31,6 +31,8 @@ class TableFormat(ABC):
     name: str = "base"
     #: the format holds its data outside the engine, so the engine needs a pointer view
     external: bool = True
+    #: write/merge also take a SELECT (str) run by the engine itself instead of Arrow
+    accepts_sql: bool = False
 
     @abstractmethod
     def exists(self, relation: Relation) -> bool: ...

@@ -15,6 +15,7 @@ from weir.sql.relation import Relation, quote
 class DuckDBNativeFormat(TableFormat):
     name = "duckdb"
     external = False
+    accepts_sql = True
 
     def __init__(self, engine: DuckDBEngine) -> None:
         self.engine = engine
@@ -28,11 +29,18 @@ class DuckDBNativeFormat(TableFormat):
     def schema(self, relation: Relation) -> pa.Schema:
         return self.engine.arrow(f"select * from {relation} limit 0").schema
 
-    def _in(self, data: pa.RecordBatchReader) -> str:
+    def _in(self, data: pa.RecordBatchReader | str) -> str:
+        if isinstance(data, str):  # a query of this engine: no Arrow round trip
+            return f"({data}\n)"
         self.engine.con.register("__weir_fmt_in", data)
         return "__weir_fmt_in"
 
-    def write(self, relation: Relation, data: pa.RecordBatchReader, *, mode: str, metadata: dict[str, str],
+    def _release(self, src: str) -> None:
+        if src == "__weir_fmt_in":
+            self.engine.con.unregister(src)
+
+    def write(self, relation: Relation, data: pa.RecordBatchReader | str,   # type: ignore[override]
+              *, mode: str, metadata: dict[str, str],
               partition_by: Sequence[str] | None = None, predicate: str | None = None,
               schema_mode: str | None = None) -> Commit:
         assert relation.schema
@@ -54,10 +62,11 @@ class DuckDBNativeFormat(TableFormat):
             self.engine.execute("rollback")
             raise
         finally:
-            self.engine.con.unregister(src)
+            self._release(src)
         return Commit(version=None)
 
-    def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
+    def merge(self, relation: Relation, data: pa.RecordBatchReader | str,   # type: ignore[override]
+              *, keys: Sequence[str],
               metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
               update_columns: Sequence[str] | None = None) -> Commit:
         src = self._in(data)
@@ -80,7 +89,7 @@ class DuckDBNativeFormat(TableFormat):
             self.engine.execute("rollback")
             raise
         finally:
-            self.engine.con.unregister(src)
+            self._release(src)
         return Commit(version=None)
 
     def scan_sql(self, relation: Relation) -> str:

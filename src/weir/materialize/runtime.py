@@ -84,7 +84,7 @@ class Runtime:
                     schema_mode: str | None = "overwrite") -> Commit:
         fmt = self.format_for(node)
         relation = self.relation(node)
-        reader = self.engine.reader(self.engine.export_sql(staged))
+        reader = self._source(fmt, f"select * from {staged}")
         if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
             self.engine.drop(relation)
         commit = fmt.write(relation, reader, mode=mode, metadata=self.metadata(node), partition_by=partition_by,
@@ -97,7 +97,7 @@ class Runtime:
         a query that fails midway commits nothing."""
         fmt = self.format_for(node)
         relation = self.relation(node)
-        reader = self.engine.reader(self.engine.export_query(sql))
+        reader = self._source(fmt, sql)
         if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
             self.engine.drop(relation)
         commit = fmt.write(relation, reader, mode="overwrite", metadata=self.metadata(node),
@@ -115,11 +115,18 @@ class Runtime:
         elif node.config.get("merge_exclude_columns"):
             excluded = {str(c).lower() for c in node.config["merge_exclude_columns"]}
             update = [c for c in columns if c.lower() not in excluded]
-        reader = self.engine.reader(self.engine.export_sql(staged))
+        reader = self._source(fmt, f"select * from {staged}")
         commit = fmt.merge(self.relation(node), reader, keys=keys, metadata=self.metadata(node),
                            delete_matched=delete_matched, merge_schema=merge_schema, update_columns=update)
         self.publish(node, fmt, commit)
         return commit
+
+    def _source(self, fmt: TableFormat, sql: str) -> Any:
+        """What a format reads: the query itself when it runs in this engine, else Arrow
+        batches with the types the format cannot hold cast away."""
+        if fmt.accepts_sql:
+            return sql
+        return self.engine.reader(self.engine.export_query(sql))
 
     def arrow(self, sql: str) -> pa.Table:
         return self.engine.arrow(sql)
