@@ -15,6 +15,7 @@ from weir.errors import EngineError
 from weir.sql.relation import ColumnInfo, Relation, quote
 
 STAGE_DB = "weir_stage"
+CATALOG_DB = "weir_catalog"
 
 # DuckDB types Delta/Iceberg cannot hold, and what they become on export.
 _EXPORT_CASTS = {
@@ -52,11 +53,16 @@ class DuckDBEngine(Engine):
         self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(path) if path else ":memory:")
-        except duckdb.Error as exc:
-            raise EngineError(f"cannot open DuckDB catalog {path}: {exc}",
-                              hint="another weir process may hold it open; wait for it or stop it") from None
+        self._con = duckdb.connect(":memory:")
+        if path is not None:
+            # attached under a fixed name, so a schema named like the file (target `ci`,
+            # schema `ci`) is never ambiguous
+            try:
+                self._con.execute(f"ATTACH {_lit(str(path))} AS {CATALOG_DB}")
+            except duckdb.Error as exc:
+                raise EngineError(f"cannot open DuckDB catalog {path}: {exc}",
+                                  hint="another weir process may hold it open; wait for it or stop it") from None
+            self._con.execute(f"USE {CATALOG_DB}")
         self._con.execute(f"SET threads = {max(1, threads)}")
         if search_path is not None:
             self._con.execute(f"SET file_search_path = '{str(search_path).replace(chr(39), chr(39) * 2)}'")
@@ -74,6 +80,8 @@ class DuckDBEngine(Engine):
         cur = getattr(self._local, "cur", None)
         if cur is None:
             cur = self._con.cursor()
+            if self.path is not None:
+                cur.execute(f"USE {CATALOG_DB}")
             self._local.cur = cur
         return cur
 
