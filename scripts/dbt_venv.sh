@@ -7,5 +7,6 @@ dest=${1:-.venvs/dbt}
 python3 -m venv "$dest"
 "$dest/bin/pip" install -q --upgrade pip
 # dbt-core 1.12 does not install offline here; 1.11 is the reference.
-"$dest/bin/pip" install -q 'dbt-core==1.11.*' dbt-duckdb
+# pandas + pyarrow: dbt-duckdb's Python models need them.
+"$dest/bin/pip" install -q 'dbt-core==1.11.*' dbt-duckdb pandas pyarrow
 touch "$dest/.installed"

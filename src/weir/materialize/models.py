@@ -187,6 +187,10 @@ def _schema_change(rt: Runtime, node: Node, target: Relation, staged: Relation, 
     dst_names = {c.name.lower(): c for c in dst}
     added = [c for c in src if c.name.lower() not in dst_names]
     removed = [c for c in dst if c.name.lower() not in src_names]
+    retyped = [c for c in src if c.name.lower() in dst_names
+               and c.data_type.upper() != dst_names[c.name.lower()].data_type.upper()]
+    if mode == "sync_all_columns" and retyped and not added and not removed:
+        return staged, [(c.name, c.data_type) for c in src]  # dbt alters the column types too
     if not added and not removed:
         return staged, None
     if mode == "fail":
