@@ -227,6 +227,32 @@ def runs(ctx: click.Context, limit: int, run_id: str | None, **kw: Any) -> None:
                       f"errors={run.errors} {took}", markup=False)
 
 
+@cli.group()
+def checks() -> None:
+    """Data quality: reports over the checks and metrics in the run ledger."""
+
+
+@checks.command("report")
+@project_options
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Output folder (default <project>/target/checks).")
+@click.option("--runs", "runs_", type=int, default=30, show_default=True, help="Runs of history to chart.")
+def checks_report(out: str | None, runs_: int, **kw: Any) -> None:
+    """Write data docs (index.html and report.json) and print the page's path."""
+    from weir.checks.report import write_report
+    from weir.project.loader import load_project
+    from weir.state import Ledger
+
+    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=_vars(kw["vars_"]),
+                           profiles_dir=Path(kw["profiles_dir"]) if kw["profiles_dir"] else None)
+    ledger = Ledger(project.state_dir / "ledger.db")
+    try:
+        path = write_report(ledger, Path(out) if out else project.target_dir / "checks", project.name, runs=runs_)
+    finally:
+        ledger.close()
+    click.echo(str(path))
+
+
 @cli.command()
 @click.argument("name")
 def init(name: str) -> None:

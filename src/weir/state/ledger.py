@@ -10,9 +10,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from weir.errors import StateError
 
@@ -56,7 +57,67 @@ MIGRATIONS: tuple[str, ...] = (
     create index node_results_by_node on node_results(unique_id);
     create index table_versions_by_node on table_versions(unique_id);
     """,
+    # 2: per-run table metrics (anomaly detection) and check results (data docs).
+    # column_name is null for table-level metrics and checks; observed is JSON text.
+    """
+    create table table_metrics (
+        run_id text not null,
+        unique_id text not null,
+        relation text not null,
+        column_name text,
+        metric text not null,
+        value real,
+        text_value text,
+        recorded_at real not null
+    );
+    create table check_results (
+        run_id text not null,
+        unique_id text not null,
+        check_name text not null,
+        column_name text,
+        severity text not null,
+        status text not null,
+        observed text,
+        unexpected_count integer,
+        unexpected_percent real,
+        message text,
+        recorded_at real not null
+    );
+    create index table_metrics_by_node on table_metrics(unique_id, metric, column_name, recorded_at);
+    create index table_metrics_by_run on table_metrics(run_id);
+    create index check_results_by_node on check_results(unique_id, recorded_at);
+    create index check_results_by_run on check_results(run_id);
+    """,
 )
+
+
+class MetricLike(Protocol):
+    """One metric value (``weir.checks.metrics.MetricValue``; the ledger cannot import checks)."""
+
+    @property
+    def column(self) -> str | None: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def text(self) -> str | None: ...
+
+
+class MetricsLike(Protocol):
+    """A set of metrics (``weir.checks.metrics.TableMetrics``)."""
+
+    @property
+    def rows(self) -> Sequence[MetricLike]: ...
+
+
+def _metric_filter(unique_id: str, metric: str, exclude_run_id: str | None) -> tuple[str, tuple[Any, ...]]:
+    where = "unique_id = ? and metric = ?"
+    params: tuple[Any, ...] = (unique_id, metric)
+    if exclude_run_id is not None:
+        where += " and run_id <> ?"
+        params += (exclude_run_id,)
+    return where, params
 
 
 @dataclass(frozen=True)
@@ -138,6 +199,136 @@ class Ledger:
         cols = ["unique_id", "relation", "format", "version", "operation", "model_version"]
         rows = self._exec(f"select {', '.join(cols)} from table_versions where run_id = ?", (run_id,))
         return [dict(zip(cols, r, strict=False)) for r in rows]
+
+    # -- quality: table metrics and check results (migration 2) ------------------------
+    def _write(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+        """Run each (sql, rows) with executemany, all in one transaction."""
+        with self._lock:
+            try:
+                self._db.execute("begin")
+                for sql, rows in statements:
+                    self._db.executemany(sql, rows)
+                self._db.execute("commit")
+            except sqlite3.Error as exc:
+                self._db.execute("rollback")
+                raise StateError(f"run ledger error: {exc}") from None
+
+    def record_metrics(self, run_id: str, unique_id: str, relation: str, metrics: MetricsLike, *,
+                       recorded_at: float | None = None) -> None:
+        """Store a node's table metrics for a run, replacing any it recorded before in that run."""
+        at = time.time() if recorded_at is None else recorded_at
+        rows = [(run_id, unique_id, relation, m.column, m.metric, m.value, m.text, at) for m in metrics.rows]
+        self._write([("delete from table_metrics where run_id = ? and unique_id = ?", [(run_id, unique_id)]),
+                     ("insert into table_metrics values (?, ?, ?, ?, ?, ?, ?, ?)", rows)])
+
+    def metric_history(self, unique_id: str, metric: str, column: str | None = None, limit: int = 30, *,
+                       exclude_run_id: str | None = None) -> list[tuple[str, float, float | None]]:
+        """The last ``limit`` (run_id, recorded_at, value) of one metric, oldest first."""
+        where, params = _metric_filter(unique_id, metric, exclude_run_id)
+        if column is None:
+            where += " and column_name is null"
+        else:
+            where += " and column_name = ?"
+            params += (column,)
+        rows = self._exec(f"select run_id, recorded_at, value from table_metrics where {where} "
+                          "order by recorded_at desc limit ?", (*params, limit))
+        return [(r[0], r[1], r[2]) for r in reversed(rows)]
+
+    def metric_histories(self, unique_id: str, metric: str, limit: int = 30, *,
+                         exclude_run_id: str | None = None) -> dict[str | None, list[tuple[str, float, float | None]]]:
+        """:meth:`metric_history` for every column at once (one query), keyed by column."""
+        where, params = _metric_filter(unique_id, metric, exclude_run_id)
+        rows = self._exec(
+            "select column_name, run_id, recorded_at, value from ("
+            "select column_name, run_id, recorded_at, value, row_number() over "
+            "(partition by column_name order by recorded_at desc) as rn "
+            f"from table_metrics where {where}) as ranked where rn <= ? "
+            "order by column_name, recorded_at", (*params, limit))
+        out: dict[str | None, list[tuple[str, float, float | None]]] = {}
+        for col, run_id, at, value in rows:
+            out.setdefault(col, []).append((run_id, at, value))
+        return out
+
+    def metric_series(self, unique_id: str, runs: int = 30) -> list[dict[str, Any]]:
+        """Every metric of a node over its last ``runs`` runs with metrics, oldest first."""
+        cols = ["run_id", "recorded_at", "column_name", "metric", "value", "text_value"]
+        rows = self._exec(
+            f"select {', '.join(cols)} from table_metrics where unique_id = ? and run_id in ("
+            "select run_id from table_metrics where unique_id = ? group by run_id "
+            "order by max(recorded_at) desc limit ?) order by recorded_at, column_name, metric",
+            (unique_id, unique_id, runs))
+        return [dict(zip(cols, r, strict=True)) for r in rows]
+
+    def record_check_results(self, run_id: str, unique_id: str, rows: list[dict[str, Any]], *,
+                             recorded_at: float | None = None) -> None:
+        """Append a node's check results for a run. Each row needs ``check_name`` and ``status``
+        and may have ``column_name`` (or ``column``), ``severity`` (default error), ``observed``
+        (any JSON value), ``unexpected_count``, ``unexpected_percent`` and ``message``."""
+        at = time.time() if recorded_at is None else recorded_at
+        values = []
+        for row in rows:
+            if not row.get("check_name") or not row.get("status"):
+                raise StateError(f"check result for {unique_id} needs check_name and status: {row!r}")
+            observed = row.get("observed")
+            values.append((run_id, unique_id, row["check_name"], row.get("column_name", row.get("column")),
+                           row.get("severity") or "error", row["status"],
+                           None if observed is None else json.dumps(observed, default=str),
+                           row.get("unexpected_count"), row.get("unexpected_percent"), row.get("message"), at))
+        self._write([("insert into check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)])
+
+    def check_history(self, unique_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """A node's check results in its last ``limit`` runs with checks, newest run first;
+        ``observed`` is decoded from JSON."""
+        cols = ["run_id", "recorded_at", "check_name", "column_name", "severity", "status", "observed",
+                "unexpected_count", "unexpected_percent", "message"]
+        rows = self._exec(
+            f"select {', '.join('c.' + c for c in cols)} from check_results c join ("
+            "select run_id, max(recorded_at) as run_at from check_results where unique_id = ? "
+            "group by run_id order by run_at desc limit ?) as recent on recent.run_id = c.run_id "
+            "where c.unique_id = ? order by recent.run_at desc, c.recorded_at, c.rowid",
+            (unique_id, limit, unique_id))
+        out = []
+        for r in rows:
+            item = dict(zip(cols, r, strict=True))
+            item["observed"] = None if item["observed"] is None else json.loads(item["observed"])
+            out.append(item)
+        return out
+
+    def checked_nodes(self) -> list[dict[str, Any]]:
+        """Nodes with recorded metrics or check results: unique_id, relation (from the latest
+        metrics, else None), last_run_id and last_recorded_at; most recently checked first."""
+        rows = self._exec(
+            "select unique_id, max(recorded_at) as at from ("
+            "select unique_id, recorded_at from table_metrics union all "
+            "select unique_id, recorded_at from check_results) as q group by unique_id order by at desc, unique_id")
+        out = []
+        for uid, at in rows:
+            rel = self._exec("select relation from table_metrics where unique_id = ? "
+                             "order by recorded_at desc limit 1", (uid,))
+            last = self._exec(
+                "select run_id from (select run_id, recorded_at from table_metrics where unique_id = ? "
+                "union all select run_id, recorded_at from check_results where unique_id = ?) as q "
+                "order by recorded_at desc limit 1", (uid, uid))
+            out.append({"unique_id": uid, "relation": rel[0][0] if rel else None,
+                        "last_run_id": last[0][0] if last else None, "last_recorded_at": at})
+        return out
+
+    def quality_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Runs that recorded metrics or check results, newest first: run_id, command, status,
+        started_at (from ``runs`` when known), recorded_at, and the nodes checked."""
+        rows = self._exec(
+            "select q.run_id, r.command, r.status, r.started_at, max(q.recorded_at) as at from ("
+            "select run_id, recorded_at from table_metrics union all "
+            "select run_id, recorded_at from check_results) as q left join runs r on r.run_id = q.run_id "
+            "group by q.run_id, r.command, r.status, r.started_at order by at desc limit ?", (limit,))
+        out = []
+        for run_id, command, status, started_at, at in rows:
+            nodes = self._exec("select distinct unique_id from table_metrics where run_id = ? union "
+                               "select distinct unique_id from check_results where run_id = ? order by 1",
+                               (run_id, run_id))
+            out.append({"run_id": run_id, "command": command, "status": status, "started_at": started_at,
+                        "recorded_at": at, "nodes": [n[0] for n in nodes]})
+        return out
 
     def close(self) -> None:
         with self._lock:
