@@ -12,6 +12,10 @@ harness strips before copying it:
       env: {NAME: value}            # environment of both sides (null = unset)
       expect_fail: {2: [build]}     # commands that must exit non-zero under dbt (and weir)
       unchanged: {2: [[main, t]]}   # relations that must equal their previous-phase content
+      gated: {3: [main.t]}          # weir's write-audit-publish keeps the previous version
+                                    # (a failing error test blocks the commit) where dbt
+                                    # publishes first and tests after: weir's side must be
+                                    # unchanged, and dbt's is not compared for that phase
       opaque: {main.snap: [col]}    # columns compared for nullness only (values are random)
       loose_types: true             # do not fail on column type differences (default: fail)
 
@@ -79,6 +83,7 @@ class Spec:
     env: dict[str, str | None] = field(default_factory=dict)
     expect_fail: dict[int, list[str]] = field(default_factory=dict)
     unchanged: dict[int, list[RelKey]] = field(default_factory=dict)
+    gated: dict[int, list[RelKey]] = field(default_factory=dict)
     opaque: dict[RelKey, set[str]] = field(default_factory=dict)
     loose_types: bool = False
 
@@ -115,6 +120,7 @@ def load_spec(name: str) -> Spec:
         env=raw.get("env") or {},
         expect_fail={int(k): list(v) for k, v in (raw.get("expect_fail") or {}).items()},
         unchanged={int(k): [rel(r) for r in v] for k, v in (raw.get("unchanged") or {}).items()},
+        gated={int(k): [rel(r) for r in v] for k, v in (raw.get("gated") or {}).items()},
         opaque={rel(k): {c.lower() for c in v} for k, v in (raw.get("opaque") or {}).items()},
         loose_types=bool(raw.get("loose_types", False)),
     )
@@ -597,6 +603,8 @@ def compare_phase(
         )
     strict = not loose_types(spec)
     for rel in sorted(dk & wk):
+        if rel in spec.gated.get(p, []):
+            continue  # weir kept the previous version on purpose (checked by check_unchanged)
         opaque = spec.opaque.get(rel, set())
         for prob in compare_table(rel, d.tables[rel], w.tables[rel], dwin, wwin, opaque, check_types=strict):
             problems.append(f"phase {p}: {prob}")
@@ -604,11 +612,13 @@ def compare_phase(
 
 
 def check_unchanged(spec: Spec, results: list[PhaseResult], label: str) -> list[str]:
-    """Relations the spec says must survive a failing phase untouched."""
+    """Relations the spec says must survive a failing phase untouched (for weir also the
+    ones its quality gate kept at their previous version)."""
     problems = []
     wins = clock_windows(results)
     for i, r in enumerate(results):
-        for rel in spec.unchanged.get(r.phase, []):
+        gated = spec.gated.get(r.phase, []) if label == "weir" else []
+        for rel in [*spec.unchanged.get(r.phase, []), *gated]:
             if i == 0 or rel not in results[i - 1].tables or rel not in r.tables:
                 problems.append(f"phase {r.phase}: {label}: {rel} missing before or after the phase")
                 continue

@@ -352,8 +352,9 @@ GATED = {
 }
 
 
-def test_failing_test_skips_downstream_model(tmp_path: Path) -> None:
-    root = write(tmp_path / "gated", GATED)
+def test_failing_test_skips_downstream_model_dbt_style(tmp_path: Path) -> None:
+    # with the quality gate off, weir behaves as dbt: publish, then test
+    root = write(tmp_path / "gated", {**GATED, "weir.yml": "gate: false\n"})
     result = build(root)
     st = statuses(result)
     assert st["stg_people"] == "success"
@@ -365,15 +366,45 @@ def test_failing_test_skips_downstream_model(tmp_path: Path) -> None:
     assert not delta_path(root, "main", "people_count").exists()
 
 
-def test_failing_test_exits_non_zero_from_the_cli(tmp_path: Path) -> None:
+def test_quality_gate_blocks_publish_and_skips_downstream(tmp_path: Path) -> None:
     root = write(tmp_path / "gated", GATED)
-    proc = weir("build", cwd=root)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out
-    assert "not_null_stg_people_name" in out
-    assert "SKIP=1" in out
-    skipped = [ln for ln in out.splitlines() if "people_count" in ln]
-    assert any("SKIP" in ln for ln in skipped), out
+    result = build(root)
+    st = statuses(result)
+    assert st["stg_people"] == "error"
+    msg = messages(result)["stg_people"]
+    assert "quality gate failed, nothing published" in msg
+    assert "not_null_stg_people_name (1 failing row)" in msg
+    assert st["not_null_stg_people_name"] == "skipped"
+    assert st["people_count"] == "skipped"
+    assert st["independent"] == "success"
+    assert not result.success
+    assert not delta_path(root, "main", "stg_people").exists()  # nothing was committed
+
+
+def test_quality_gate_keeps_previous_version(tmp_path: Path) -> None:
+    clean = {**GATED, "seeds/people.csv": "id,name\n1,Ann\n3,Cy\n"}
+    root = write(tmp_path / "gated", clean)
+    assert build(root).success
+    version = deltalake.DeltaTable(str(delta_path(root, "main", "stg_people"))).version()
+    write(root, {"seeds/people.csv": "id,name\n1,Ann\n2,\n3,Cy\n4,Di\n"})
+    result = build(root)
+    assert statuses(result)["stg_people"] == "error"
+    assert rows(root, "stg_people") == [(1, "Ann"), (3, "Cy")]
+    assert deltalake.DeltaTable(str(delta_path(root, "main", "stg_people"))).version() == version
+
+
+def test_quarantine_publishes_passing_rows(tmp_path: Path) -> None:
+    files = {**GATED, "dbt_project.yml": "name: gated\nversion: '1.0'\nmodels:\n  gated:\n    +on_fail: quarantine\n"}
+    root = write(tmp_path / "gated", files)
+    result = build(root)
+    assert result.success, [(r.name, r.status, r.message) for r in result.results]
+    by_name = {r.name: r for r in result.results}
+    assert by_name["stg_people"].rows == 2 and by_name["stg_people"].quarantined == 1
+    assert rows(root, "stg_people") == [(1, "Ann"), (3, "Cy")]
+    assert rows(root, "people_count") == [(2,)]
+    with Workspace.load(root) as ws:
+        q = ws.query("select id, _weir_check, _weir_run_id from main.stg_people__quarantine").to_pylist()
+    assert q == [{"id": 2, "_weir_check": "not_null_stg_people_name", "_weir_run_id": result.run_id}]
 
 
 def test_sql_error_keeps_the_previous_table(shop: Path) -> None:
@@ -507,7 +538,7 @@ def test_warn_severity_does_not_skip_downstream(tmp_path: Path) -> None:
 
 
 def test_test_command_alone_fails_on_bad_data(tmp_path: Path) -> None:
-    root = write(tmp_path / "gated", GATED)
+    root = write(tmp_path / "gated", {**GATED, "weir.yml": "gate: false\n"})
     with Workspace.load(root) as ws:
         ws.seed()
         ws.run()

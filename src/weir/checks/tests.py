@@ -10,16 +10,17 @@ from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import Relation
 
 
-def test_sql(rt: Runtime, node: Node) -> str:
-    """The SQL selecting a test's failing rows."""
+def test_sql(rt: Runtime, node: Node, model: Relation | None = None) -> str:
+    """The SQL selecting a test's failing rows; ``model`` replaces the tested relation
+    (write-audit-publish runs tests on staged rows)."""
     assert node.test is not None
     if node.test.test_name == "singular":
         return rt.compiler.compile(node)
     attached = node.test.attached_to
     assert attached is not None
-    relation = rt.project.relations[attached]
+    relation = model or rt.project.relations[attached]
     where = node.config.get("where")
-    model: object = relation
+    model = relation
     if where:
         model = Relation(schema=None, identifier="", type="external",
                          external=f"(select * from {relation} where {where}) dbt_subquery")
@@ -47,10 +48,8 @@ def test_sql(rt: Runtime, node: Node) -> str:
     return rt.compiler.with_ephemerals(rt.project.graph.nodes[attached], sql)
 
 
-def run_test(rt: Runtime, node: Node, result: NodeResult) -> None:
-    sql = test_sql(rt, node)
-    path = rt.compiler.write_compiled(node, sql)
-    result.compiled_path = str(path)
+def evaluate(rt: Runtime, node: Node, sql: str) -> tuple[int, str, str]:
+    """Count a test's failures the way dbt does: (failures, pass|warn|fail, wrapped SQL)."""
     cfg = node.config
     fail_calc = str(cfg.get("fail_calc") or "count(*)")
     warn_if = str(cfg.get("warn_if") or "!= 0")
@@ -60,28 +59,41 @@ def run_test(rt: Runtime, node: Node, result: NodeResult) -> None:
     if limit is not None:
         inner = f"select * from ({inner}) limit {int(limit)}"
     wrapped = (f"select {fail_calc} as failures, ({fail_calc}) {warn_if} as should_warn, "
-               f"({fail_calc}) {error_if} as should_error from (\n{inner}\n) dbt_internal_test")
-    rt.compiler.write_compiled(node, wrapped, kind="run")
+               f"({fail_calc}) {error_if} as should_error from ({inner}\n) dbt_internal_test")
+    _, rows = rt.engine.fetch(wrapped)
+    failures, should_warn, should_error = rows[0] if rows else (0, False, False)
+    severity = str(cfg.get("severity") or "error").lower()
+    if should_error and severity == "error":
+        status = "fail"
+    elif should_warn or (should_error and severity == "warn"):
+        status = "warn"
+    else:
+        status = "pass"
+    return int(failures or 0), status, wrapped
+
+
+def run_test(rt: Runtime, node: Node, result: NodeResult) -> None:
+    gated = rt.gate_results.get(node.unique_id)
+    if gated is not None:  # already run on exactly the rows that were published
+        result.failures, result.status = gated
+        result.rows = result.failures
+        result.message = "checked before publish (write-audit-publish)"
+        return
+    sql = test_sql(rt, node)
+    path = rt.compiler.write_compiled(node, sql)
+    result.compiled_path = str(path)
     try:
-        _, rows = rt.engine.fetch(wrapped)
+        failures, status, wrapped = evaluate(rt, node, sql)
     except EngineError as exc:
         exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
         raise
-    failures, should_warn, should_error = rows[0] if rows else (0, False, False)
-    failures = int(failures or 0)
-    result.failures = failures
-    result.rows = failures
-    severity = str(cfg.get("severity") or "error").lower()
-    if should_error and severity == "error":
-        result.status = "fail"
-    elif should_warn or (should_error and severity == "warn"):
-        result.status = "warn"
-    else:
-        result.status = "pass"
-    if result.status != "pass":
+    rt.compiler.write_compiled(node, wrapped, kind="run")
+    result.failures = result.rows = failures
+    result.status = status
+    if status != "pass":
         result.message = f"{failures} failing row{'s' if failures != 1 else ''}"
-    if cfg.get("store_failures") and failures:
-        _store_failures(rt, node, inner)
+    if node.config.get("store_failures") and failures:
+        _store_failures(rt, node, sql.rstrip().rstrip(";"))
 
 
 def _store_failures(rt: Runtime, node: Node, sql: str) -> None:

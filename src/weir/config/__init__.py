@@ -60,6 +60,8 @@ class WeirSettings(BaseModel):
     warehouse: str | None = None
     table_format: TableFormatName = "delta"
     state: str | None = None  # ledger location: a file path or postgresql:// URL
+    # write-audit-publish: error-severity tests run on staged rows before the commit
+    gate: bool = True
 
 
 def env_overrides(section: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Any
 from weir.errors import ConfigError, EngineError
 from weir.formats.base import Commit
 from weir.graph import Node
+from weir.materialize.gate import Gate, audit, gate_for
 from weir.materialize.python_model import run_python_model
 from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import Relation, quote
@@ -71,7 +72,8 @@ def _view(rt: Runtime, node: Node, result: NodeResult) -> None:
 
 
 def _table(rt: Runtime, node: Node, result: NodeResult) -> None:
-    if node.language == "sql":
+    gate = gate_for(rt, node)
+    if node.language == "sql" and not gate.active:  # nothing to audit: stream into the commit
         sql = rt.compiler.compile(node)
         path = rt.compiler.write_compiled(node, sql)
         result.compiled_path = str(path)
@@ -85,10 +87,18 @@ def _table(rt: Runtime, node: Node, result: NodeResult) -> None:
         return
     staged = _stage(rt, node, result)
     try:
+        staged = audit(rt, gate, staged)
         commit = rt.write_table(node, staged, partition_by=_partition_by(node))
         _finish(rt, result, staged, commit)
+        _note_quarantine(result, gate)
     finally:
         rt.engine.unstage(staged)
+
+
+def _note_quarantine(result: NodeResult, gate: Gate) -> None:
+    if gate.quarantined:
+        result.message = f"{gate.quarantined} row{'s' if gate.quarantined != 1 else ''} quarantined"
+        result.quarantined = gate.quarantined
 
 
 def _finish(rt: Runtime, result: NodeResult, staged: Relation, commit: Commit, rows: int | None = None) -> None:
@@ -136,6 +146,10 @@ def _incremental(rt: Runtime, node: Node, result: NodeResult) -> None:
     try:
         staged, rewrite = _schema_change(rt, node, relation, staged, on_change)
         keys = _unique_key(node)
+        gate = gate_for(rt, node)
+        if gate.active:  # the batch is audited; uniqueness on the table it would produce
+            staged = audit(rt, gate, staged, merged=_merged_preview(rt, relation, staged, strategy, keys),
+                           final=False)
         rows = rt.engine.count(staged)
         if rewrite is not None:
             commit = _rewrite(rt, node, relation, staged, rewrite, strategy, keys)
@@ -148,8 +162,20 @@ def _incremental(rt: Runtime, node: Node, result: NodeResult) -> None:
         else:  # insert_overwrite: replace the partitions present in the new data
             commit = _insert_overwrite(rt, node, staged)
         _finish(rt, result, staged, commit, rows)
+        _note_quarantine(result, gate)
     finally:
         rt.engine.unstage(staged)
+
+
+def _merged_preview(rt: Runtime, target: Relation, staged: Relation, strategy: str, keys: list[str]) -> str:
+    """A SELECT of the table as it would be after writing ``staged``."""
+    cols = ", ".join(c.quoted for c in rt.engine.columns(staged))
+    if keys and strategy in ("merge", "delete+insert"):
+        match = " and ".join(f"o.{quote(k)} = n.{quote(k)}" for k in keys)
+        kept = f"select {cols} from {target} o where not exists (select 1 from {staged} n where {match})"
+    else:
+        kept = f"select {cols} from {target}"
+    return f"{kept} union all select {cols} from {staged}"
 
 
 def _insert_overwrite(rt: Runtime, node: Node, staged: Relation) -> Commit:

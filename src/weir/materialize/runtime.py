@@ -36,6 +36,7 @@ class NodeResult:
     version: int | None = None
     relation: str | None = None
     failures: int | None = None
+    quarantined: int | None = None
     started_at: float = field(default_factory=time.time)
 
 
@@ -49,6 +50,8 @@ class Runtime:
     run_id: str
     full_refresh: bool = False
     versions: list[tuple[Any, ...]] = field(default_factory=list)
+    #: results of tests already run by a quality gate on the published rows: uid -> (failures, status)
+    gate_results: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def format_for(self, node: Node) -> TableFormat:
         name = str(node.config.get("table_format") or self.project.target.table_format)
@@ -68,9 +71,9 @@ class Runtime:
             "weir.model_version": self.project.graph.version(node.unique_id),
         }
 
-    def publish(self, node: Node, fmt: TableFormat, commit: Commit) -> None:
+    def publish(self, node: Node, fmt: TableFormat, commit: Commit, relation: Relation | None = None) -> None:
         """Point the engine's catalog at the table's new version and record it."""
-        relation = self.relation(node)
+        relation = relation or self.relation(node)
         if fmt.external:
             pointer = (f"insert or replace into {POINTERS} values ({_lit(relation.schema or '')}, "
                        f"{_lit(relation.identifier)}, {_lit(fmt.name)}, {commit.version or 0})")
@@ -90,6 +93,17 @@ class Runtime:
         commit = fmt.write(relation, reader, mode=mode, metadata=self.metadata(node), partition_by=partition_by,
                            predicate=predicate, schema_mode=schema_mode if fmt.external else None)
         self.publish(node, fmt, commit)
+        return commit
+
+    def write_side_table(self, node: Node, relation: Relation, staged: Relation) -> Commit:
+        """Append rows to a table that belongs to a node (its quarantine), in the node's format."""
+        fmt = self.format_for(node)
+        assert relation.schema
+        self.engine.ensure_schema(relation.schema)
+        mode = "append" if fmt.exists(relation) else "overwrite"
+        commit = fmt.write(relation, self._source(fmt, f"select * from {staged}"), mode=mode,
+                           metadata=self.metadata(node), schema_mode="merge" if fmt.external else None)
+        self.publish(node, fmt, commit, relation)
         return commit
 
     def write_query(self, node: Node, sql: str, *, partition_by: list[str] | None = None) -> Commit:

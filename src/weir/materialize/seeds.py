@@ -17,6 +17,7 @@ from pathlib import Path
 
 from weir.errors import EngineError, SeedError
 from weir.graph import Node
+from weir.materialize.gate import audit, gate_for
 from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import quote
 
@@ -137,9 +138,14 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
         raise SeedError(_seed_error(str(exc)), path=node.path, node=node.name,
                         hint="fix the value, or set +column_types for that column in dbt_project.yml") from None
     try:
+        gate = gate_for(rt, node)
+        staged = audit(rt, gate, staged)
         commit = rt.write_table(node, staged)
         result.rows = rt.engine.count(staged)
         result.version = commit.version
+        if gate.quarantined:
+            result.quarantined = gate.quarantined
+            result.message = f"{gate.quarantined} rows quarantined"
     finally:
         rt.engine.unstage(staged)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from weir.errors import ConfigError, EngineError
 from weir.graph import Node
+from weir.materialize.gate import audit, gate_for
 from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import Relation, quote
 
@@ -110,6 +111,7 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
         exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
         raise
     try:
+        staged = audit(rt, gate_for(rt, node), staged)
         commit = rt.write_table(node, staged)
         result.rows = rt.engine.count(staged)
         result.version = commit.version

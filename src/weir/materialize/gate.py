@@ -1,0 +1,130 @@
+"""Write-audit-publish: a node's error-severity tests run on its staged rows before the
+commit that publishes them. A failing gate leaves the previous version published.
+With ``on_fail: quarantine``, rows failing a row-level test go to ``<table>__quarantine``
+(with the test names, the reason and the run id) and the passing rows are published:
+rows in = rows published + rows quarantined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from weir.checks.dbt_rows import row_condition, to_sql
+from weir.checks.tests import evaluate, test_sql
+from weir.errors import ConfigError, WeirError
+from weir.graph import Node
+from weir.materialize.runtime import Runtime
+from weir.sql.relation import Relation, quote
+
+UNIQUENESS = ("unique", "dbt_utils.unique_combination_of_columns")
+
+
+class GateFailed(WeirError):
+    """Error-severity checks failed on staged rows; nothing was published."""
+
+
+@dataclass
+class Gate:
+    node: Node
+    tests: list[Node]
+    quarantined: int = 0
+    results: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tests)
+
+
+def gate_for(rt: Runtime, node: Node) -> Gate:
+    """The node's gating tests: error-severity generic tests on this node alone."""
+    enabled = node.config.get("gate", rt.project.settings.gate)
+    if enabled is False:
+        return Gate(node, [])
+    tests = []
+    for uid in rt.project.graph.children.get(node.unique_id, ()):
+        t = rt.project.graph.nodes[uid]
+        if (t.resource_type == "test" and t.test is not None and t.test.test_name != "singular"
+                and t.depends_on == (node.unique_id,)
+                and str(t.config.get("severity") or "error").lower() == "error"):
+            tests.append(t)
+    return Gate(node, tests)
+
+
+def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = None,
+          final: bool = True) -> Relation:
+    """Run the gate on ``staged``; returns the relation to publish (the staged rows, or
+    the passing rows when quarantining). Raises GateFailed when an error test fails.
+
+    ``merged`` is a SELECT previewing the table after an incremental write: uniqueness
+    tests run on it. ``final`` means the staged rows are exactly what gets published, so
+    the post-publish test nodes can reuse these results."""
+    if not gate.active:
+        return staged
+    node = gate.node
+    if str(node.config.get("on_fail") or "error") == "quarantine":
+        staged = _quarantine(rt, gate, staged)
+    failed = []
+    for t in gate.tests:
+        model = staged
+        if merged is not None and t.test is not None and t.test.test_name in UNIQUENESS:
+            model = Relation(schema=None, identifier="", type="external", external=f"({merged}) as __weir_merged")
+        failures, status, _ = evaluate(rt, t, test_sql(rt, t, model=model))
+        gate.results[t.unique_id] = (failures, status)
+        if status == "fail":
+            failed.append(f"{t.name} ({failures} failing row{'s' if failures != 1 else ''})")
+    if failed:
+        raise GateFailed(
+            f"quality gate failed, nothing published: {'; '.join(failed)}",
+            path=node.path, node=node.name,
+            hint="the previous version stays readable; fix the data, or set on_fail: quarantine "
+                 "to publish the passing rows",
+        )
+    if final:
+        rt.gate_results.update(gate.results)
+    return staged
+
+
+def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
+    node = gate.node
+    flags = []
+    for t in gate.tests:
+        ctx, _ = rt.compiler.context(t, extra={"model": staged})
+        cond = row_condition(t, rt.compiler.test_kwargs(t, ctx))
+        if cond is not None:
+            flags.append((t.name, to_sql(cond)))
+    if not flags:
+        raise ConfigError("on_fail: quarantine needs at least one row-level test (not_null, unique, "
+                          "accepted_values, relationships, expression_is_true, accepted_range)",
+                          path=node.path, node=node.name)
+    failing = " || ".join(
+        f"case when coalesce(({cond}), false) then '' else {_lit(name + '; ')} end" for name, cond in flags)
+    flagged = rt.engine.stage(node.unique_id + "_flags",
+                              f"select *, rtrim({failing}, '; ') as __weir_failed from {staged}")
+    cols = ", ".join(c.quoted for c in rt.engine.columns(staged))
+    passing = rt.engine.stage(node.unique_id + "_pass", f"select {cols} from {flagged} where __weir_failed = ''")
+    bad = rt.engine.count(f"(select 1 from {flagged} where __weir_failed <> '')")
+    if bad:
+        quarantine_sql = (
+            f"select {cols}, __weir_failed as _weir_check, "
+            f"'failed ' || __weir_failed as _weir_reason, {_lit(rt.run_id)} as _weir_run_id, "
+            f"cast(now() as timestamp) as _weir_quarantined_at from {flagged} where __weir_failed <> ''")
+        q_stage = rt.engine.stage(node.unique_id + "_quarantine", quarantine_sql)
+        try:
+            rt.write_side_table(node, quarantine_relation(rt.relation(node)), q_stage)
+        finally:
+            rt.engine.unstage(q_stage)
+    rt.engine.unstage(flagged)
+    rt.engine.unstage(staged)
+    gate.quarantined = bad
+    return passing
+
+
+def quarantine_relation(relation: Relation) -> Relation:
+    return Relation(schema=relation.schema, identifier=f"{relation.identifier}__quarantine",
+                    database=relation.database, type="table")
+
+
+def _lit(v: str) -> str:
+    return "'" + v.replace("'", "''") + "'"
+
+
+__all__ = ["Gate", "GateFailed", "audit", "gate_for", "quarantine_relation", "quote"]
