@@ -5,7 +5,7 @@ from __future__ import annotations
 from weir.errors import WeirError
 
 __version__ = "0.1.0"
-__all__ = ["WeirError", "Workspace", "__version__"]
+__all__ = ["WeirError", "Workspace", "__version__", "check"]
 
 
 def __getattr__(name: str) -> object:
@@ -14,4 +14,8 @@ def __getattr__(name: str) -> object:
         from weir.workspace import Workspace
 
         return Workspace
+    if name == "check":
+        from weir.checks.api import check
+
+        return check
     raise AttributeError(name)

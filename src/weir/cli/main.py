@@ -263,6 +263,57 @@ def init(name: str) -> None:
     console.print(f"Created project {path.name} in {path}. Next: cd {name} && weir build")
 
 
+@cli.command("check")
+@click.argument("data")
+@click.option("--suite", "suite_path", required=True, type=click.Path(dir_okay=False),
+              help="Expectation suite (YAML or GE JSON).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--project-dir", default=".", type=click.Path(file_okay=False),
+              help="Project folder, when DATA names a model or seed.")
+@click.option("--sample-limit", type=int, default=20, help="Failing rows fetched per failed check.")
+@click.pass_context
+def check_cmd(ctx: click.Context, data: str, suite_path: str, fmt: str, project_dir: str,
+              sample_limit: int) -> None:
+    """Check DATA (a CSV/Parquet/JSON file, a Delta folder, or a project's model or seed)
+    against an expectation suite; exits 1 when an error-severity check fails."""
+    from weir.checks.api import check
+    from weir.checks.runner import run_suite
+    from weir.checks.suite import load_suite
+
+    suite = load_suite(suite_path)  # a bad suite is reported before any data is read
+    if Path(data).exists():
+        result = check(data, suite, sample_limit=sample_limit)
+    elif any((Path(project_dir) / f).exists() for f in ("dbt_project.yml", "weir.yml")):
+        from weir.workspace import Workspace
+
+        with Workspace.load(project_dir) as ws:
+            result = run_suite(ws.engine, ws.relation_of(data), suite, sample_limit, name=data)
+    else:
+        raise ConfigError(f"{data} is not a file, and there is no project in {project_dir} to find it in",
+                          hint="give a CSV/Parquet/Delta path, or --project-dir of the project holding it")
+    if fmt == "json":
+        click.echo(result.to_json())
+    else:
+        from rich.table import Table
+
+        styles = {"pass": "green", "fail": "red", "warn": "yellow"}
+        table = Table("status", "check", "result", title=f"{result.suite} on {result.source}")
+        for r in result.results:
+            table.add_row(f"[{styles[r.status]}]{r.status.upper()}[/]", r.name, r.message)
+        console.print(table)
+        for r in result.failures:
+            if r.samples:
+                console.print(f"{r.name}: {len(r.samples)} failing row(s), e.g.", markup=False)
+                for s in r.samples[:5]:
+                    console.print("  " + json.dumps({k: _plain(v) for k, v in s.items()}), markup=False)
+        stats = result.statistics
+        verdict = "[green]PASSED[/]" if result.success else "[red]FAILED[/]"
+        console.print(f"{verdict} {stats['successful']} passed, {stats['failed']} failed, "
+                      f"{stats['warnings']} warned in {result.duration_s:.2f}s")
+    if not result.success:
+        ctx.exit(1)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
