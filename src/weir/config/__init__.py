@@ -62,6 +62,8 @@ class WeirSettings(BaseModel):
     state: str | None = None  # ledger location: a file path or postgresql:// URL
     # write-audit-publish: error-severity tests run on staged rows before the commit
     gate: bool = True
+    # per-run table metrics (row count, nulls, distincts, min/max/mean) and anomaly checks
+    metrics: bool = True
 
 
 def env_overrides(section: str) -> dict[str, str]:

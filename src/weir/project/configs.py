@@ -17,7 +17,7 @@ KNOWN_CONFIGS = frozenset(
     error_if fail_calc partition_by cluster_by sql_header on_configuration_change packages group access
     snapshot_meta_column_names dbt_valid_to_current table_format incremental_predicates predicates
     file_format location batch_size lookback begin event_time concurrent_batches merge_update_columns
-    merge_exclude_columns
+    merge_exclude_columns on_fail gate metrics anomaly
     """.split()
 )
 APPEND_KEYS = frozenset({"tags", "pre-hook", "post-hook", "pre_hook", "post_hook"})

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from weir.checks.observe import observe_table, record_outcomes
 from weir.checks.tests import run_test, test_sql
 from weir.engines.duckdb import DuckDBEngine
 from weir.errors import GraphError, WeirError
@@ -124,6 +125,8 @@ class Workspace:
             rel = self.project.relations.get(uid)
             res.relation = str(rel) if rel is not None and node.is_relation else None
             _DISPATCH[node.resource_type](rt, node, res)
+            if res.status == "success" and node.resource_type != "test":
+                observe_table(rt, self.ledger, node, res)
             return res
 
         results = execute(plan, run_node, threads=threads or self.project.target.threads, report=report,
@@ -133,6 +136,7 @@ class Workspace:
               r.compiled_path, r.started_at, r.started_at + r.duration) for r in results],
             rt.versions,
         )
+        record_outcomes(self.ledger, run_id, self.project.graph, results)
         out = RunResult(run_id, plan.command, results, time.time() - start)
         self.ledger.finish_run(run_id, "success" if out.success else "error")
         return out
