@@ -4,6 +4,8 @@ and store_failures."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from weir.errors import CompilationError, EngineError
 from weir.graph import Node
 from weir.materialize.runtime import NodeResult, Runtime
@@ -72,12 +74,49 @@ def evaluate(rt: Runtime, node: Node, sql: str) -> tuple[int, str, str]:
     return int(failures or 0), status, wrapped
 
 
+def is_expectation(node: Node) -> bool:
+    return node.test is not None and not node.test.namespace and node.test.test_name.startswith("expect_")
+
+
+def expectation_of(node: Node) -> Any:
+    """The validated Expectation of an ``expect_*`` test node."""
+    from weir.checks.expectations import parse_expectation
+    from weir.project.loader import expectation_kwargs
+
+    assert node.test is not None
+    return parse_expectation(node.test.test_name,
+                             expectation_kwargs(dict(node.test.kwargs), node.test.column_name, node.config),
+                             path=node.path, line=node.line)
+
+
+def run_expectations(rt: Runtime, tests: list[Node], source: Relation) -> dict[str, tuple[int, str, str]]:
+    """Every expectation test of one table in ONE scan: uid -> (failures, status, message)."""
+    from weir.checks.runner import run_suite
+
+    if not tests:
+        return {}
+    suite = run_suite(rt.engine, source, [expectation_of(t) for t in tests], sample_limit=5)
+    out = {}
+    for t, r in zip(tests, suite.results, strict=True):
+        failures = r.unexpected_count if r.unexpected_count is not None else (0 if r.success else 1)
+        out[t.unique_id] = (failures, r.status, r.message)
+    return out
+
+
 def run_test(rt: Runtime, node: Node, result: NodeResult) -> None:
     gated = rt.gate_results.get(node.unique_id)
     if gated is not None:  # already run on exactly the rows that were published
         result.failures, result.status = gated
         result.rows = result.failures
         result.message = "checked before publish (write-audit-publish)"
+        return
+    if is_expectation(node):
+        assert node.test is not None and node.test.attached_to is not None
+        failures, status, message = run_expectations(rt, [node], rt.project.relations[node.test.attached_to])[
+            node.unique_id]
+        result.failures = result.rows = failures
+        result.status = status
+        result.message = "" if status == "pass" else message
         return
     sql = test_sql(rt, node)
     path = rt.compiler.write_compiled(node, sql)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from weir.checks.dbt_rows import row_condition, to_sql
-from weir.checks.tests import evaluate, test_sql
+from weir.checks.rows import row_condition as expectation_row_condition
+from weir.checks.rows import window_columns
+from weir.checks.tests import evaluate, expectation_of, is_expectation, run_expectations, test_sql
 from weir.errors import ConfigError, WeirError
 from weir.graph import Node
 from weir.materialize.runtime import Runtime
@@ -63,7 +65,14 @@ def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = Non
     if str(node.config.get("on_fail") or "error") == "quarantine":
         staged = _quarantine(rt, gate, staged)
     failed = []
+    expectations = [t for t in gate.tests if is_expectation(t)]
+    for uid, (failures, status, message) in run_expectations(rt, expectations, staged).items():
+        gate.results[uid] = (failures, status)
+        if status == "fail":
+            failed.append(f"{rt.project.graph.nodes[uid].name} ({message})")
     for t in gate.tests:
+        if is_expectation(t):
+            continue
         model = staged
         if merged is not None and t.test is not None and t.test.test_name in UNIQUENESS:
             model = Relation(schema=None, identifier="", type="external", external=f"({merged}) as __weir_merged")
@@ -86,9 +95,16 @@ def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = Non
 def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
     node = gate.node
     flags = []
+    windows: dict[str, str] = {}
+    columns = {c.name: c.data_type for c in rt.engine.columns(staged)}
     for t in gate.tests:
-        ctx, _ = rt.compiler.context(t, extra={"model": staged})
-        cond = row_condition(t, rt.compiler.test_kwargs(t, ctx))
+        if is_expectation(t):
+            e = expectation_of(t)
+            cond = expectation_row_condition(e, columns)
+            windows.update({k: v.sql(dialect="duckdb") for k, v in window_columns(e).items()})
+        else:
+            ctx, _ = rt.compiler.context(t, extra={"model": staged})
+            cond = row_condition(t, rt.compiler.test_kwargs(t, ctx))
         if cond is not None:
             flags.append((t.name, to_sql(cond)))
     if not flags:
@@ -97,8 +113,12 @@ def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
                           path=node.path, node=node.name)
     failing = " || ".join(
         f"case when coalesce(({cond}), false) then '' else {_lit(name + '; ')} end" for name, cond in flags)
+    source = str(staged)
+    if windows:  # uniqueness expectations test a per-key count column
+        extra = ", ".join(f"{v} as {quote(k)}" for k, v in windows.items())
+        source = f"(select *, {extra} from {staged})"
     flagged = rt.engine.stage(node.unique_id + "_flags",
-                              f"select *, rtrim({failing}, '; ') as __weir_failed from {staged}")
+                              f"select *, rtrim({failing}, '; ') as __weir_failed from {source}")
     cols = ", ".join(c.quoted for c in rt.engine.columns(staged))
     passing = rt.engine.stage(node.unique_id + "_pass", f"select {cols} from {flagged} where __weir_failed = ''")
     bad = rt.engine.count(f"(select 1 from {flagged} where __weir_failed <> '')")
