@@ -109,3 +109,27 @@ def test_metrics_history_and_data_docs(tmp_path: Path) -> None:
     html = (root / "target" / "checks" / "index.html").read_text()
     assert "main.orders" in html and "<svg" in html
     assert "expect_column_values_to_be_unique_orders_order_id" in html
+
+
+def test_incremental_uniqueness_is_checked_on_the_merged_table(tmp_path: Path) -> None:
+    root = tmp_path / "inc"
+    files = {
+        "dbt_project.yml": "name: inc\n",
+        "seeds/raw.csv": "id,code\n1,a\n2,b\n",
+        "models/events.sql": "{{ config(materialized='incremental', incremental_strategy='append') }}\n"
+                             "select * from {{ ref('raw') }}\n"
+                             "{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}\n",
+        "models/schema.yml": "version: 2\nmodels:\n  - name: events\n    columns:\n      - name: code\n"
+                             "        data_tests: [expect_column_values_to_be_unique]\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    with Workspace.load(root) as ws:
+        assert ws.build().success
+    (root / "seeds/raw.csv").write_text("id,code\n1,a\n2,b\n3,a\n")  # the batch alone is unique
+    with Workspace.load(root) as ws:
+        result = ws.build()
+        events = next(r for r in result.results if r.name == "events")
+        assert events.status == "error" and "expect_column_values_to_be_unique" in events.message
+        assert sorted(r["id"] for r in ws.read_table("events").to_pylist()) == [1, 2]

@@ -89,7 +89,7 @@ def expectation_of(node: Node) -> Any:
                              path=node.path, line=node.line)
 
 
-def run_expectations(rt: Runtime, tests: list[Node], source: Relation) -> dict[str, tuple[int, str, str]]:
+def run_expectations(rt: Runtime, tests: list[Node], source: Relation | str) -> dict[str, tuple[int, str, str]]:
     """Every expectation test of one table in ONE scan: uid -> (failures, status, message)."""
     from weir.checks.runner import run_suite
 

@@ -18,6 +18,7 @@ from weir.materialize.runtime import Runtime
 from weir.sql.relation import Relation, quote
 
 UNIQUENESS = ("unique", "dbt_utils.unique_combination_of_columns")
+UNIQUE_EXPECTATIONS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 
 
 class GateFailed(WeirError):
@@ -66,7 +67,13 @@ def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = Non
         staged = _quarantine(rt, gate, staged)
     failed = []
     expectations = [t for t in gate.tests if is_expectation(t)]
-    for uid, (failures, status, message) in run_expectations(rt, expectations, staged).items():
+    on_merged = [t for t in expectations if merged is not None and t.test is not None
+                 and t.test.test_name in UNIQUE_EXPECTATIONS]
+    outcomes = run_expectations(rt, [t for t in expectations if t not in on_merged], staged)
+    if on_merged:  # uniqueness must hold on the table the batch produces, not just the batch
+        assert merged is not None
+        outcomes.update(run_expectations(rt, on_merged, merged))
+    for uid, (failures, status, message) in outcomes.items():
         gate.results[uid] = (failures, status)
         if status == "fail":
             failed.append(f"{rt.project.graph.nodes[uid].name} ({message})")
