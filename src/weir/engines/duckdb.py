@@ -159,14 +159,15 @@ class DuckDBEngine(Engine):
         if also:
             statements.append(also)
         try:
-            self._transaction(statements)
+            self.transaction(statements)
         except EngineError:
             if self.relation_type(relation.schema, relation.identifier) != "table":
                 raise
-            self._transaction([f"drop table {relation}", statements[0].replace("create or replace", "create", 1),
+            self.transaction([f"drop table {relation}", statements[0].replace("create or replace", "create", 1),
                                *statements[1:]])
 
-    def _transaction(self, statements: list[str]) -> None:
+    def transaction(self, statements: list[str]) -> None:
+        """Run statements in one transaction: all take effect or none."""
         self.execute("begin")
         try:
             for stmt in statements:

@@ -39,55 +39,45 @@ class DuckDBNativeFormat(TableFormat):
         if src == "__weir_fmt_in":
             self.engine.con.unregister(src)
 
-    def write(self, relation: Relation, data: pa.RecordBatchReader | str,   # type: ignore[override]
+    def write(self, relation: Relation, data: pa.RecordBatchReader | str,  # type: ignore[override]
               *, mode: str, metadata: dict[str, str],
               partition_by: Sequence[str] | None = None, predicate: str | None = None,
               schema_mode: str | None = None) -> Commit:
         assert relation.schema
         self.engine.ensure_schema(relation.schema)
         src = self._in(data)
+        if mode == "overwrite" and predicate:
+            statements = [f"delete from {relation} where {predicate}",
+                          f"insert into {relation} by name select * from {src}"]
+        elif mode == "overwrite" or not self.exists(relation):
+            statements = [f"create or replace table {relation} as select * from {src}"]
+            if self.engine.relation_type(relation.schema, relation.identifier) == "view":
+                statements.insert(0, f"drop view {relation}")
+        else:
+            statements = [f"insert into {relation} by name select * from {src}"]
         try:
-            self.engine.execute("begin")
-            if mode == "overwrite" and predicate:
-                self.engine.execute(f"delete from {relation} where {predicate}")
-                self.engine.execute(f"insert into {relation} by name select * from {src}")
-            elif mode == "overwrite" or not self.exists(relation):
-                if self.engine.relation_type(relation.schema, relation.identifier) == "view":
-                    self.engine.execute(f"drop view {relation}")
-                self.engine.execute(f"create or replace table {relation} as select * from {src}")
-            else:
-                self.engine.execute(f"insert into {relation} by name select * from {src}")
-            self.engine.execute("commit")
-        except Exception:
-            self.engine.execute("rollback")
-            raise
+            self.engine.transaction(statements)  # all or nothing
         finally:
             self._release(src)
         return Commit(version=None)
 
-    def merge(self, relation: Relation, data: pa.RecordBatchReader | str,   # type: ignore[override]
+    def merge(self, relation: Relation, data: pa.RecordBatchReader | str,  # type: ignore[override]
               *, keys: Sequence[str],
               metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
               update_columns: Sequence[str] | None = None) -> Commit:
         src = self._in(data)
         on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
+        if delete_matched:
+            statements = [f"delete from {relation} t using (select distinct * from "
+                          f"(select {', '.join(quote(k) for k in keys)} from {src})) s where {on}",
+                          f"insert into {relation} by name select * from {src}"]
+        else:
+            update = "update set *" if update_columns is None else (
+                "update set " + ", ".join(f"{quote(c)} = s.{quote(c)}" for c in update_columns))
+            matched = f"when matched then {update} " if update_columns != [] else ""
+            statements = [f"merge into {relation} t using {src} s on ({on}) {matched}when not matched then insert by name"]
         try:
-            self.engine.execute("begin")
-            if delete_matched:
-                self.engine.execute(f"delete from {relation} t using (select distinct * from "
-                                    f"(select {', '.join(quote(k) for k in keys)} from {src})) s where {on}")
-                self.engine.execute(f"insert into {relation} by name select * from {src}")
-            else:
-                update = "update set *" if update_columns is None else (
-                    "update set " + ", ".join(f"{quote(c)} = s.{quote(c)}" for c in update_columns))
-                matched = f"when matched then {update} " if update_columns != [] else ""
-                self.engine.execute(
-                    f"merge into {relation} t using {src} s on ({on}) {matched}when not matched then insert by name"
-                )
-            self.engine.execute("commit")
-        except Exception:
-            self.engine.execute("rollback")
-            raise
+            self.engine.transaction(statements)
         finally:
             self._release(src)
         return Commit(version=None)
