@@ -90,9 +90,15 @@ class ScanPlan:
 def as_source(source: Relation | exp.Expr | str, dialect: str = "duckdb") -> exp.Expr:
     """A relation name, a Relation, a query (text or AST) or a table AST as a FROM item."""
     if isinstance(source, Relation):
-        text = source.external if source.external is not None else str(source)
-        parsed = sqlglot.parse_one(f"select * from {text}", dialect=dialect)  # a trusted rendered name
+        if source.external is None:
+            database = source.database if source.include_database else None
+            schema = source.schema if source.include_schema and source.type != "cte" else None
+            return exp.table_(source.identifier, db=schema, catalog=database, quoted=True)
+        # a file-backed source renders as SQL text (a table function or a subquery)
+        parsed = sqlglot.parse_one(f"select * from {source.external}", dialect=dialect)
         item = parsed.find(exp.From).this  # type: ignore[union-attr]
+        if isinstance(item, exp.Subquery):
+            return item.this
         return item.unalias() if isinstance(item, exp.Table) else item
     tree = sqlglot.parse_one(source, dialect=dialect) if isinstance(source, str) else source
     if isinstance(tree, exp.Query):

@@ -80,6 +80,21 @@ def test_source_forms() -> None:
         assert plan.sql().endswith(expected)
 
 
+def test_relation_sources() -> None:
+    from weir.sql.relation import Relation
+
+    rule = [expect.table_row_count_to_be_between(1)]
+    for rel, expected in [
+        (Relation(schema="main", identifier="Orders", database="cat", include_database=True),
+         'FROM "cat"."main"."Orders" AS _weir_src'),
+        (Relation(schema=None, identifier="", type="external", external="read_parquet('x.parquet')"),
+         "FROM READ_PARQUET('x.parquet') AS _weir_src"),
+        (Relation(schema=None, identifier="", type="external", external="(select 1 as a) q"),
+         "FROM (SELECT 1 AS a) AS _weir_src"),
+    ]:
+        assert compile_scan(rel, rule, COLUMNS).sql().endswith(expected)
+
+
 def test_column_names_resolve_case_insensitively() -> None:
     plan = compile_scan("t", [expect.column_values_to_not_be_null("Order_ID")], COLUMNS)
     assert plan.expectations[0].column == "order_id"
