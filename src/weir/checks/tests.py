@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from weir.errors import CompilationError, EngineError
-from weir.graph import Node
+from weir.graph import Graph, Node
 from weir.materialize.runtime import NodeResult, Runtime
 from weir.sql.relation import Relation
 
@@ -78,15 +78,34 @@ def is_expectation(node: Node) -> bool:
     return node.test is not None and not node.test.namespace and node.test.test_name.startswith("expect_")
 
 
+def expectation_kwargs(args: dict[str, Any], column: str | None, config: dict[str, Any]) -> dict[str, Any]:
+    """An expectation's arguments from a YAML test entry: its args, the column it sits on,
+    and the test configs that are also expectation arguments (severity, where)."""
+    kwargs = dict(args)
+    if column is not None and "column" not in kwargs and "column_list" not in kwargs:
+        kwargs["column"] = column
+    for key in ("severity", "where"):
+        if config.get(key) is not None and key not in kwargs:
+            kwargs[key] = str(config[key]).lower() if key == "severity" else config[key]
+    return kwargs
+
+
 def expectation_of(node: Node) -> Any:
     """The validated Expectation of an ``expect_*`` test node."""
     from weir.checks.expectations import parse_expectation
-    from weir.project.loader import expectation_kwargs
 
     assert node.test is not None
     return parse_expectation(node.test.test_name,
                              expectation_kwargs(dict(node.test.kwargs), node.test.column_name, node.config),
                              path=node.path, line=node.line)
+
+
+def validate_expectations(graph: Graph) -> None:
+    """Build every expectation test once, so a bad one fails when the project loads
+    (naming the YAML file and line), not halfway through a run."""
+    for node in graph:
+        if node.resource_type == "test" and is_expectation(node):
+            expectation_of(node)
 
 
 def run_expectations(rt: Runtime, tests: list[Node], source: Relation | str) -> dict[str, tuple[int, str, str]]:

@@ -370,10 +370,7 @@ class _Loader:
         macro_name = f"test_{test_name}"
         search = [namespace] if namespace else [self.root_pkg.name, pkg.name, "dbt"]
         if not namespace and test_name.startswith("expect_"):
-            # a Great Expectations name: validated now, so a bad argument names file:line
-            from weir.checks.expectations import parse_expectation
-
-            parse_expectation(test_name, expectation_kwargs(args, t.column_name, config), path=t.path, line=t.line)
+            pass  # a Great Expectations name: the checks layer validates it (weir.checks.tests)
         elif registry.find(macro_name, search) is None:
             close = registry.suggest(macro_name)
             raise ProjectError(
@@ -456,18 +453,6 @@ class _Loader:
             path=n.path, node=n.name,
             hint=f"did you mean ref('{close[0]}')?" if close and not disabled else None,
         )
-
-
-def expectation_kwargs(args: dict[str, Any], column: str | None, config: dict[str, Any]) -> dict[str, Any]:
-    """An expectation's arguments from a YAML test entry: its args, the column it sits on,
-    and the test configs that are also expectation arguments (severity, where)."""
-    kwargs = dict(args)
-    if column is not None and "column" not in kwargs and "column_list" not in kwargs:
-        kwargs["column"] = column
-    for key in ("severity", "where"):
-        if config.get(key) is not None and key not in kwargs:
-            kwargs[key] = str(config[key]).lower() if key == "severity" else config[key]
-    return kwargs
 
 
 def _yaml_folders(pkg: Package, path: str) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from weir.checks.observe import observe_table, record_outcomes
-from weir.checks.tests import run_test, test_sql
+from weir.checks.tests import run_test, test_sql, validate_expectations
 from weir.engines.duckdb import DuckDBEngine
 from weir.errors import GraphError, WeirError
 from weir.formats.base import TableFormat
@@ -76,6 +76,7 @@ class Workspace:
              profiles_dir: str | Path | None = None) -> Workspace:
         project = load_project(Path(path), target=target, cli_vars=vars or {},
                                profiles_dir=Path(profiles_dir) if profiles_dir else None)
+        validate_expectations(project.graph)
         return cls(project)
 
     def __enter__(self) -> Workspace:
