@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from weir.sql.relation import ColumnInfo, Relation
+
+if TYPE_CHECKING:  # pyarrow is heavy to import; these modules only name its types
+    import pyarrow as pa
 
 
 class Engine(ABC):

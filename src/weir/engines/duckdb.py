@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from weir.engines.base import Engine
 from weir.errors import EngineError
 from weir.sql.relation import ColumnInfo, Relation, quote
+
+if TYPE_CHECKING:  # pyarrow is heavy to import; these modules only name its types
+    import pyarrow as pa
 
 STAGE_DB = "weir_stage"
 CATALOG_DB = "weir_catalog"
