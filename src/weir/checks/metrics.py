@@ -114,7 +114,8 @@ def relation_expression(relation_sql: str, dialect: str) -> exp.Expression:
 
 
 def metrics_query(relation_sql: str, columns: list[ColumnInfo], dialect: str = "duckdb", *,
-                  exact_distinct: bool = False) -> tuple[exp.Select, list[tuple[str | None, str, str]]]:
+                  exact_distinct: bool = False, distinct: bool = True
+                  ) -> tuple[exp.Select, list[tuple[str | None, str, str]]]:
     """The one aggregate query, and per output column its (column, metric, kind)."""
     approx = not exact_distinct and dialect not in _NO_APPROX_DISTINCT
     selects: list[exp.Expr] = []
@@ -130,10 +131,10 @@ def metrics_query(relation_sql: str, columns: list[ColumnInfo], dialect: str = "
         kind = column_kind(col.data_type, dialect)
         add(exp.Sub(this=exp.Count(this=exp.Star()), expression=exp.Count(this=ident.copy())),
             col.name, "null_count", "count")
-        if kind != "nested":
-            distinct = (exp.ApproxDistinct(this=ident.copy()) if approx
+        if kind != "nested" and distinct:
+            counted = (exp.ApproxDistinct(this=ident.copy()) if approx
                         else exp.Count(this=exp.Distinct(expressions=[ident.copy()])))
-            add(distinct, col.name, "distinct_count", "count")
+            add(counted, col.name, "distinct_count", "count")
         if kind == "numeric":
             add(exp.Min(this=ident.copy()), col.name, "min", "number")
             add(exp.Max(this=ident.copy()), col.name, "max", "number")
@@ -147,13 +148,14 @@ def metrics_query(relation_sql: str, columns: list[ColumnInfo], dialect: str = "
 
 
 def collect_metrics(engine: Engine, relation_sql: str, columns: list[ColumnInfo] | None = None, *,
-                    exact_distinct: bool = False) -> TableMetrics:
+                    exact_distinct: bool = False, distinct: bool = True) -> TableMetrics:
     """Compute the table metrics of ``relation_sql`` (a relation name, table function or
     query) in one aggregate query on ``engine``; ``columns`` default to all of them."""
     if columns is None:
         star = exp.select("*").from_(relation_expression(relation_sql, engine.dialect))
         columns = engine.columns(star.sql(dialect=engine.dialect))
-    query, layout = metrics_query(relation_sql, columns, engine.dialect, exact_distinct=exact_distinct)
+    query, layout = metrics_query(relation_sql, columns, engine.dialect, exact_distinct=exact_distinct,
+                                  distinct=distinct)
     _, rows = engine.fetch(query.sql(dialect=engine.dialect))
     values = rows[0] if rows else (None,) * len(layout)
     return TableMetrics([_metric_value(column, metric, kind, raw)

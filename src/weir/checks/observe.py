@@ -20,7 +20,11 @@ def observe_table(rt: Runtime, ledger: Ledger, node: Node, res: NodeResult) -> N
     if enabled is False or not node.is_relation or node.materialized == "view":
         return
     relation = rt.relation(node)
-    metrics = collect_metrics(rt.engine, str(relation))
+    # distinct counts (HyperLogLog over every column) cost a full scan, the rest is nearly
+    # free on Parquet: they are measured when asked for (metrics: full) or watched
+    anomaly = node.config.get("anomaly")
+    watched = isinstance(anomaly, dict) and "distinct_count" in (anomaly.get("metrics") or [])
+    metrics = collect_metrics(rt.engine, str(relation), distinct=enabled == "full" or watched)
     ledger.record_metrics(rt.run_id, node.unique_id, str(relation), metrics)
     anomalies = check_anomalies(ledger, node.unique_id, metrics, node.config.get("anomaly"), run_id=rt.run_id,
                                 at=time.time())

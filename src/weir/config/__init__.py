@@ -62,8 +62,9 @@ class WeirSettings(BaseModel):
     state: str | None = None  # ledger location: a file path or postgresql:// URL
     # write-audit-publish: error-severity tests run on staged rows before the commit
     gate: bool = True
-    # per-run table metrics (row count, nulls, distincts, min/max/mean) and anomaly checks
-    metrics: bool = True
+    # per-run table metrics (row count, nulls, min/max/mean; "full" adds distinct counts)
+    # and anomaly checks on them
+    metrics: bool | Literal["full"] = True
 
 
 def env_overrides(section: str) -> dict[str, str]:

@@ -142,6 +142,9 @@ class Ledger:
         except sqlite3.Error as exc:
             raise StateError(f"cannot open run ledger {path}: {exc}") from None
         self._db.execute("pragma journal_mode=wal")
+        # WAL + synchronous=normal: no fsync per commit; a power cut may lose the newest
+        # records, never corrupt the ledger (the table commits themselves are in Delta)
+        self._db.execute("pragma synchronous=normal")
         self._lock = threading.Lock()
         self._migrate()
 
