@@ -11,7 +11,7 @@ import duckdb
 
 from weir.engines.base import Engine
 from weir.errors import EngineError
-from weir.sql.relation import ColumnInfo, Relation, quote
+from weir.sql.relation import ColumnInfo, Relation, literal, quote
 
 if TYPE_CHECKING:  # pyarrow is heavy to import; these modules only name its types
     import pyarrow as pa
@@ -60,7 +60,7 @@ class DuckDBEngine(Engine):
             # attached under a fixed name, so a schema named like the file (target `ci`,
             # schema `ci`) is never ambiguous
             try:
-                self._con.execute(f"ATTACH {_lit(str(path))} AS {CATALOG_DB}")
+                self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG_DB}")
             except duckdb.Error as exc:
                 raise EngineError(f"cannot open DuckDB catalog {path}: {exc}",
                                   hint="another weir process may hold it open; wait for it or stop it") from None
@@ -131,7 +131,7 @@ class DuckDBEngine(Engine):
     def relation_type(self, schema: str, identifier: str) -> str | None:
         _, rows = self.fetch(
             "select table_type from information_schema.tables "
-            f"where lower(table_schema) = lower({_lit(schema)}) and lower(table_name) = lower({_lit(identifier)}) "
+            f"where lower(table_schema) = lower({literal(schema)}) and lower(table_name) = lower({literal(identifier)}) "
             f"and table_catalog = current_database()"
         )
         if not rows:
@@ -231,9 +231,6 @@ class DuckDBEngine(Engine):
         except duckdb.Error:
             pass
 
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _first_line(exc: Exception) -> str:

@@ -4,7 +4,6 @@ relations, ``run_query`` hits the engine, ephemeral models become CTEs."""
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,13 @@ from typing import Any
 from weir.engines.base import Engine
 from weir.errors import CompilationError, EngineError
 from weir.graph import Node
-from weir.project.loader import Project
+from weir.project.loader import REF_EXPR, Project
 from weir.project.naming import node_dict
+from weir.project.package import scoped_vars
 from weir.sql.compile import render, render_native
 from weir.sql.context import NodeContextSpec, ResultTable, build_context
 from weir.sql.relation import ColumnInfo, Relation
 from weir.sql.render import MacroRegistry, make_environment
-
-_REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
 
 
 @dataclass
@@ -88,7 +86,7 @@ class Compiler:
         relation = self.project.relations.get(node.unique_id)
         spec = NodeContextSpec(
             package=node.package, project_name=self.project.name, target=target,
-            vars=_vars(self.project, node.package), this=relation,
+            vars=scoped_vars(self.project.packages, self.project.root_package, node.package, self.project.cli_vars), this=relation,
             model=node_dict(self.project, node.unique_id, relation), config=dict(node.config),
             is_incremental=is_incremental, execute=True, flags=self.flags, invocation_id=self.invocation_id,
             run_started_at=self.run_started_at, docs=self.project.docs, extra=extra or {},
@@ -146,26 +144,13 @@ class Compiler:
         return out
 
     def _render_arg(self, node: Node, value: Any, ctx: dict[str, Any]) -> Any:
-        if isinstance(value, str) and _REF_EXPR.match(value):
+        if isinstance(value, str) and REF_EXPR.match(value):
             return render(self.env, "{{ " + value + " }}", ctx, path=node.path, node=node.name)
         if isinstance(value, list):
             return [self._render_arg(node, v, ctx) for v in value]
         if isinstance(value, dict):
             return {k: self._render_arg(node, v, ctx) for k, v in value.items()}
         return render_native(self.env, value, ctx, path=node.path, node=node.name)
-
-def _vars(project: Project, package: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    pkg = project.packages.get(package)
-    if pkg is not None:
-        out.update({k: v for k, v in pkg.vars.items() if not (k in project.packages and isinstance(v, dict))})
-    root_vars = project.root_package.vars
-    out.update({k: v for k, v in root_vars.items() if not (k in project.packages and isinstance(v, dict))})
-    if isinstance(root_vars.get(package), dict):
-        out.update(root_vars[package])
-    out.update(project.cli_vars)
-    return out
-
 
 def _display_path(project: Project, node: Node) -> str:
     return node.path if node.package == project.name else f"{node.root_path}/{node.path}"

@@ -15,7 +15,7 @@ from weir.checks.tests import evaluate, expectation_of, is_expectation, run_expe
 from weir.errors import ConfigError, WeirError
 from weir.graph import Node
 from weir.materialize.runtime import Runtime
-from weir.sql.relation import Relation, quote
+from weir.sql.relation import Relation, literal, quote
 
 UNIQUENESS = ("unique", "dbt_utils.unique_combination_of_columns")
 UNIQUE_EXPECTATIONS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
@@ -119,7 +119,7 @@ def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
                           "accepted_values, relationships, expression_is_true, accepted_range)",
                           path=node.path, node=node.name)
     failing = " || ".join(
-        f"case when coalesce(({cond}), false) then '' else {_lit(name + '; ')} end" for name, cond in flags)
+        f"case when coalesce(({cond}), false) then '' else {literal(name + '; ')} end" for name, cond in flags)
     source = str(staged)
     if windows:  # uniqueness expectations test a per-key count column
         extra = ", ".join(f"{v} as {quote(k)}" for k, v in windows.items())
@@ -132,7 +132,7 @@ def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
     if bad:
         quarantine_sql = (
             f"select {cols}, __weir_failed as _weir_check, "
-            f"'failed ' || __weir_failed as _weir_reason, {_lit(rt.run_id)} as _weir_run_id, "
+            f"'failed ' || __weir_failed as _weir_reason, {literal(rt.run_id)} as _weir_run_id, "
             f"cast(now() as timestamp) as _weir_quarantined_at from {flagged} where __weir_failed <> ''")
         q_stage = rt.engine.stage(node.unique_id + "_quarantine", quarantine_sql)
         try:
@@ -149,9 +149,6 @@ def quarantine_relation(relation: Relation) -> Relation:
     return Relation(schema=relation.schema, identifier=f"{relation.identifier}__quarantine",
                     database=relation.database, type="table")
 
-
-def _lit(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
 
 
 __all__ = ["Gate", "GateFailed", "audit", "gate_for", "quarantine_relation", "quote"]

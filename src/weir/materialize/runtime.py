@@ -15,7 +15,7 @@ from weir.formats.base import Commit, TableFormat
 from weir.graph import Node
 from weir.materialize.compiler import Compiler
 from weir.project.loader import Project
-from weir.sql.relation import Relation, quote
+from weir.sql.relation import Relation, literal, quote
 from weir.state import Ledger
 
 POINTERS = "weir_meta.pointers"
@@ -75,8 +75,8 @@ class Runtime:
         """Point the engine's catalog at the table's new version and record it."""
         relation = relation or self.relation(node)
         if fmt.external:
-            pointer = (f"insert or replace into {POINTERS} values ({_lit(relation.schema or '')}, "
-                       f"{_lit(relation.identifier)}, {_lit(fmt.name)}, {commit.version or 0})")
+            pointer = (f"insert or replace into {POINTERS} values ({literal(relation.schema or '')}, "
+                       f"{literal(relation.identifier)}, {literal(fmt.name)}, {commit.version or 0})")
             self.engine.create_view(relation, commit.scan or fmt.scan_sql(relation), also=pointer)
         # list.append is atomic; the ledger gets all of a run's versions in one transaction
         self.versions.append((self.run_id, node.unique_id, str(relation), fmt.name, commit.version, commit.operation,
@@ -146,9 +146,6 @@ class Runtime:
         return self.engine.arrow(sql)
 
 
-def _lit(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
-
 
 def ensure_catalog(engine: DuckDBEngine) -> None:
     engine.execute("create schema if not exists weir_meta")
@@ -171,18 +168,18 @@ def sync_catalog(engine: DuckDBEngine, formats: dict[str, TableFormat]) -> int:
         current = fmt.version(rel)
         if current is None:
             engine.drop(rel)
-            engine.execute(f"delete from {POINTERS} where schema_name = {_lit(schema)} and table_name = {_lit(name)}")
+            engine.execute(f"delete from {POINTERS} where schema_name = {literal(schema)} and table_name = {literal(name)}")
         elif current != version:
             engine.create_view(rel, fmt.scan_sql(rel))
             engine.execute(f"update {POINTERS} set version = {current} "
-                           f"where schema_name = {_lit(schema)} and table_name = {_lit(name)}")
+                           f"where schema_name = {literal(schema)} and table_name = {literal(name)}")
             refreshed += 1
     return refreshed
 
 
 def forget_pointer(engine: DuckDBEngine, relation: Relation) -> None:
-    engine.execute(f"delete from {POINTERS} where schema_name = {_lit(relation.schema or '')} "
-                   f"and table_name = {_lit(relation.identifier)}")
+    engine.execute(f"delete from {POINTERS} where schema_name = {literal(relation.schema or '')} "
+                   f"and table_name = {literal(relation.identifier)}")
 
 
 __all__ = ["NodeResult", "Runtime", "ensure_catalog", "forget_pointer", "quote", "sync_catalog"]

@@ -19,7 +19,7 @@ from weir.errors import EngineError, SeedError
 from weir.graph import Node
 from weir.materialize.gate import audit, gate_for
 from weir.materialize.runtime import NodeResult, Runtime
-from weir.sql.relation import quote
+from weir.sql.relation import literal, quote
 
 _NULLS = ("", "null")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
@@ -129,8 +129,8 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
         if set(existing) == {n.lower() for n in names}:
             types = [existing[n.lower()] for n in names]
     types = [overrides.get(n.lower(), t) for n, t in zip(names, types, strict=False)]
-    spec = ", ".join(f"{_lit(n)}: {_lit(t)}" for n, t in zip(names, types, strict=False))
-    sql = (f"select * from read_csv({_lit(str(path))}, header = true, delim = {_lit(delimiter)}, "
+    spec = ", ".join(f"{literal(n)}: {literal(t)}" for n, t in zip(names, types, strict=False))
+    sql = (f"select * from read_csv({literal(str(path))}, header = true, delim = {literal(delimiter)}, "
            f"quote = '\"', escape = '\"', auto_detect = false, columns = {{{spec}}})")
     try:
         staged = rt.engine.stage(node.unique_id, sql)
@@ -157,9 +157,6 @@ def _seed_error(text: str) -> str:
                                                            "column", "invalid input", "could not convert"))]
     return "; ".join(keep[:3] or lines[:2])
 
-
-def _lit(v: str) -> str:
-    return "'" + v.replace("'", "''") + "'"
 
 
 __all__ = ["infer_type", "materialize_seed", "quote"]

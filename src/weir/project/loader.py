@@ -16,7 +16,7 @@ from weir.config import Target, WeirSettings
 from weir.errors import CompilationError, GraphError, ProjectError
 from weir.graph import Column, Graph, Node, TestSpec
 from weir.project.configs import folder_config, merge
-from weir.project.package import Package, installed_packages, read_package
+from weir.project.package import Package, installed_packages, read_package, scoped_vars
 from weir.project.properties import Patch, Properties, SourceTable, TestEntry, read_properties
 from weir.project.targets import resolve_target
 from weir.project.validate import validate_node
@@ -28,7 +28,7 @@ from weir.sql.render import MacroRegistry, make_environment
 
 log = logging.getLogger("weir.project")
 _SNAPSHOT_BLOCK = re.compile(r"\{%-?\s*snapshot\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endsnapshot\s*-?%\}", re.S)
-_REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)
+REF_EXPR = re.compile(r"^\s*(ref|source)\s*\(.*\)\s*$", re.S)  # a test argument naming a relation
 TEST_CONFIG_KEYS = ("severity", "tags", "enabled", "where", "limit", "warn_if", "error_if", "fail_calc",
                     "store_failures", "store_failures_as", "meta", "database", "schema", "alias")
 
@@ -164,15 +164,7 @@ class _Loader:
         return capture
 
     def _vars(self, package: str) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        own = self.packages[package].vars if package in self.packages else {}
-        out.update({k: v for k, v in own.items() if not (k in self.packages and isinstance(v, dict))})
-        root_vars = self.root_pkg.vars
-        out.update({k: v for k, v in root_vars.items() if not (k in self.packages and isinstance(v, dict))})
-        if isinstance(root_vars.get(package), dict):
-            out.update(root_vars[package])
-        out.update(self.cli_vars)
-        return out
+        return scoped_vars(self.packages, self.root_pkg, package, self.cli_vars)
 
     def _target_ctx(self) -> dict[str, Any]:
         data = self.target.redacted()
@@ -387,7 +379,7 @@ class _Loader:
             registry, None, capture,
         )
         for value in _walk_values(args):
-            if isinstance(value, str) and _REF_EXPR.match(value):
+            if isinstance(value, str) and REF_EXPR.match(value):
                 render(self.parse_env, "{{ " + value + " }}", ctx, path=t.path)
         fqn_folder = Path(t.path).parent.parts[1:] if len(Path(t.path).parts) > 1 else ()
         base_cfg = self._project_config("data_tests", pkg, (pkg.name, *fqn_folder, short)) or self._project_config(

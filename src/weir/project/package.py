@@ -59,6 +59,20 @@ class Package:
         return dict(self.config.get("vars") or {})
 
 
+def scoped_vars(packages: dict[str, Package], root: Package, package: str,
+                cli_vars: dict[str, Any]) -> dict[str, Any]:
+    """Vars as a node of ``package`` sees them: its package's own, the root project's
+    (global, then scoped to that package), then ``--vars``."""
+    out: dict[str, Any] = {}
+    own = packages[package].vars if package in packages else {}
+    out.update({k: v for k, v in own.items() if not (k in packages and isinstance(v, dict))})
+    out.update({k: v for k, v in root.vars.items() if not (k in packages and isinstance(v, dict))})
+    if isinstance(root.vars.get(package), dict):
+        out.update(root.vars[package])
+    out.update(cli_vars)
+    return out
+
+
 def read_package(root: Path, *, is_root: bool = False) -> Package:
     file = root / "dbt_project.yml"
     if not file.exists():
