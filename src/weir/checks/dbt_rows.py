@@ -67,5 +67,45 @@ def row_condition(test: Node, kwargs: dict[str, Any]) -> exp.Expr | None:
     return None
 
 
+DEFAULT_THRESHOLDS = {"fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0"}
+
+
+def as_expectation(test: Node, kwargs: dict[str, Any]) -> Any | None:
+    """The expectation that passes exactly when a dbt generic test does, so the test can
+    join its table's one scan; None when there is none (or thresholds are customised).
+    Failure *counts* differ (dbt counts failing values for unique/accepted_values, GE
+    rows), so a failed test is re-counted the dbt way."""
+    from weir.checks.expectations import ExpectationError, parse_expectation
+
+    if test.test is None or any(str(test.config.get(k) or v).strip() != v for k, v in DEFAULT_THRESHOLDS.items()):
+        return None
+    if test.config.get("limit") is not None:
+        return None
+    name, col = test.test.test_name, test.test.column_name
+    common: dict[str, Any] = {"severity": "error"}
+    if test.config.get("where"):
+        common["where"] = str(test.config["where"])
+    args: dict[str, Any] | None = None
+    if name == "not_null" and col:
+        args = {"column": col}
+        kind = "expect_column_values_to_not_be_null"
+    elif name == "unique" and col:
+        args = {"column": col}
+        kind = "expect_column_values_to_be_unique"
+    elif name == "accepted_values" and col and kwargs.get("quote", True) and isinstance(kwargs.get("values"), list):
+        args = {"column": col, "value_set": list(kwargs["values"])}
+        kind = "expect_column_values_to_be_in_set"
+    elif name == "dbt_utils.unique_combination_of_columns" and isinstance(
+            kwargs.get("combination_of_columns"), list) and not kwargs.get("quote_columns"):
+        args = {"column_list": list(kwargs["combination_of_columns"]), "ignore_row_if": "never"}
+        kind = "expect_compound_columns_to_be_unique"
+    if args is None:
+        return None
+    try:
+        return parse_expectation(kind, {**args, **common}, path=test.path, line=test.line)
+    except ExpectationError:  # an argument shape the expectation does not take: keep dbt's own query
+        return None
+
+
 def to_sql(condition: exp.Expr, dialect: str = "duckdb") -> str:
     return condition.sql(dialect=dialect)

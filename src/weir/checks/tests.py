@@ -110,15 +110,20 @@ def validate_expectations(graph: Graph) -> None:
 
 def run_expectations(rt: Runtime, tests: list[Node], source: Relation | str) -> dict[str, tuple[int, str, str]]:
     """Every expectation test of one table in ONE scan: uid -> (failures, status, message)."""
+    return scan(rt, [(t.unique_id, expectation_of(t)) for t in tests], source)
+
+
+def scan(rt: Runtime, checks: list[tuple[str, Any]], source: Relation | str) -> dict[str, tuple[int, str, str]]:
+    """(uid, Expectation) pairs checked in one scan of ``source``."""
     from weir.checks.runner import run_suite
 
-    if not tests:
+    if not checks:
         return {}
-    suite = run_suite(rt.engine, source, [expectation_of(t) for t in tests], sample_limit=5)
+    suite = run_suite(rt.engine, source, [e for _, e in checks], sample_limit=5)
     out = {}
-    for t, r in zip(tests, suite.results, strict=True):
+    for (uid, _), r in zip(checks, suite.results, strict=True):
         failures = r.unexpected_count if r.unexpected_count is not None else (0 if r.success else 1)
-        out[t.unique_id] = (failures, r.status, r.message)
+        out[uid] = (failures, r.status, r.message)
     return out
 
 

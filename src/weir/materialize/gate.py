@@ -7,11 +7,12 @@ rows in = rows published + rows quarantined."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from weir.checks.dbt_rows import row_condition, to_sql
+from weir.checks.dbt_rows import as_expectation, row_condition, to_sql
 from weir.checks.rows import row_condition as expectation_row_condition
 from weir.checks.rows import window_columns
-from weir.checks.tests import evaluate, expectation_of, is_expectation, run_expectations, test_sql
+from weir.checks.tests import evaluate, expectation_of, is_expectation, scan, test_sql
 from weir.errors import ConfigError, WeirError
 from weir.graph import Node
 from weir.materialize.runtime import Runtime
@@ -66,19 +67,28 @@ def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = Non
     if str(node.config.get("on_fail") or "error") == "quarantine":
         staged = _quarantine(rt, gate, staged)
     failed = []
-    expectations = [t for t in gate.tests if is_expectation(t)]
-    on_merged = [t for t in expectations if merged is not None and t.test is not None
-                 and t.test.test_name in UNIQUE_EXPECTATIONS]
-    outcomes = run_expectations(rt, [t for t in expectations if t not in on_merged], staged)
-    if on_merged:  # uniqueness must hold on the table the batch produces, not just the batch
-        assert merged is not None
-        outcomes.update(run_expectations(rt, on_merged, merged))
+    # every check with an expectation form joins ONE scan of the staged rows (uniqueness
+    # of an incremental batch: one scan of the table it would produce)
+    checks: dict[str, tuple[str, Any]] = {}
+    for t in gate.tests:
+        e = expectation_of(t) if is_expectation(t) else as_expectation(t, _kwargs(rt, t, staged))
+        if e is not None:
+            unique = e.type in UNIQUE_EXPECTATIONS and merged is not None
+            checks[t.unique_id] = ("merged" if unique else "staged", e)
+    outcomes = scan(rt, [(u, e) for u, (where, e) in checks.items() if where == "staged"], staged)
+    if merged is not None:
+        outcomes.update(scan(rt, [(u, e) for u, (where, e) in checks.items() if where == "merged"], merged))
+    recount = []
     for uid, (failures, status, message) in outcomes.items():
+        t = rt.project.graph.nodes[uid]
+        if not is_expectation(t) and status != "pass":
+            recount.append(t)  # a dbt test: report dbt's own failure count
+            continue
         gate.results[uid] = (failures, status)
         if status == "fail":
-            failed.append(f"{rt.project.graph.nodes[uid].name} ({message})")
+            failed.append(f"{t.name} ({message})")
     for t in gate.tests:
-        if is_expectation(t):
+        if t.unique_id in checks and t not in recount:
             continue
         model = staged
         if merged is not None and t.test is not None and t.test.test_name in UNIQUENESS:
@@ -97,6 +107,11 @@ def audit(rt: Runtime, gate: Gate, staged: Relation, *, merged: str | None = Non
     if final:
         rt.gate_results.update(gate.results)
     return staged
+
+
+def _kwargs(rt: Runtime, test: Node, staged: Relation) -> dict[str, Any]:
+    ctx, _ = rt.compiler.context(test, extra={"model": staged})
+    return rt.compiler.test_kwargs(test, ctx)
 
 
 def _quarantine(rt: Runtime, gate: Gate, staged: Relation) -> Relation:
