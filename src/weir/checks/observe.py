@@ -24,7 +24,11 @@ def observe_table(rt: Runtime, ledger: Ledger, node: Node, res: NodeResult) -> N
     # free on Parquet: they are measured when asked for (metrics: full) or watched
     anomaly = node.config.get("anomaly")
     watched = isinstance(anomaly, dict) and "distinct_count" in (anomaly.get("metrics") or [])
-    metrics = collect_metrics(rt.engine, str(relation), distinct=enabled == "full" or watched)
+    distinct = enabled == "full" or watched
+    if res.metrics is not None and not distinct:
+        metrics = res.metrics  # gathered while the rows streamed into the commit
+    else:
+        metrics = collect_metrics(rt.engine, str(relation), distinct=distinct)
     ledger.record_metrics(rt.run_id, node.unique_id, str(relation), metrics)
     anomalies = check_anomalies(ledger, node.unique_id, metrics, node.config.get("anomaly"), run_id=rt.run_id,
                                 at=time.time())

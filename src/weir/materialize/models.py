@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weir.checks.stream_metrics import StreamMetrics
 from weir.errors import ConfigError, EngineError
 from weir.formats.base import Commit
 from weir.graph import Node
@@ -77,8 +78,16 @@ def _table(rt: Runtime, node: Node, result: NodeResult) -> None:
         sql = rt.compiler.compile(node)
         path = rt.compiler.write_compiled(node, sql)
         result.compiled_path = str(path)
+        watcher: list[StreamMetrics] = []
+
+        def observe(reader: Any) -> Any:
+            watcher.append(StreamMetrics(reader))
+            return watcher[0].reader()
+
         try:
-            commit = rt.write_query(node, sql, partition_by=_partition_by(node))
+            commit = rt.write_query(node, sql, partition_by=_partition_by(node), observe=observe)
+            if watcher:
+                result.metrics = watcher[0].result()
         except EngineError as exc:
             exc.node, exc.path, exc.sql_path = node.name, node.path, str(path)
             raise

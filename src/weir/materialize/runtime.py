@@ -37,6 +37,8 @@ class NodeResult:
     relation: str | None = None
     failures: int | None = None
     quarantined: int | None = None
+    #: table metrics already gathered while writing (saves a scan); None = measure after
+    metrics: Any = None
     started_at: float = field(default_factory=time.time)
 
 
@@ -106,12 +108,16 @@ class Runtime:
         self.publish(node, fmt, commit, relation)
         return commit
 
-    def write_query(self, node: Node, sql: str, *, partition_by: list[str] | None = None) -> Commit:
+    def write_query(self, node: Node, sql: str, *, partition_by: list[str] | None = None,
+                    observe: Any = None) -> Commit:
         """Stream a query's rows into a full overwrite of the node's table (one commit);
-        a query that fails midway commits nothing."""
+        a query that fails midway commits nothing. ``observe(reader) -> reader`` may wrap
+        the stream (metrics gathered on the way)."""
         fmt = self.format_for(node)
         relation = self.relation(node)
         reader = self._source(fmt, sql)
+        if observe is not None and not isinstance(reader, str):
+            reader = observe(reader)
         if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
             self.engine.drop(relation)
         commit = fmt.write(relation, reader, mode="overwrite", metadata=self.metadata(node),
