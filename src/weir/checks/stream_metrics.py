@@ -26,13 +26,18 @@ class StreamMetrics:
         self.sums: list[float] = [0.0] * len(self.schema)
         self.counts = [0] * len(self.schema)
         self.kinds = [_kind(f.type) for f in self.schema]
+        self.failed = False
 
     def reader(self) -> pa.RecordBatchReader:
         return pa.RecordBatchReader.from_batches(self.schema, self._batches())
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         for batch in self._reader:
-            self._add(batch)
+            if not self.failed:
+                try:
+                    self._add(batch)
+                except pa.ArrowException:  # metrics must never fail a write: measure later instead
+                    self.failed = True
             yield batch
 
     def _add(self, batch: pa.RecordBatch) -> None:
@@ -47,10 +52,14 @@ class StreamMetrics:
             self.low[i] = lo if self.low[i] is None else min(self.low[i], lo)
             self.high[i] = hi if self.high[i] is None else max(self.high[i], hi)
             if kind == "numeric":
-                self.sums[i] += float(pc.sum(column.cast(pa.float64())).as_py() or 0.0)
+                # unsafe cast: a mean may lose precision, it must not refuse big integers
+                self.sums[i] += float(pc.sum(column.cast(pa.float64(), safe=False)).as_py() or 0.0)
                 self.counts[i] += len(column) - column.null_count
 
-    def result(self) -> TableMetrics:
+    def result(self) -> TableMetrics | None:
+        """The metrics, or None when they could not be gathered (measure with a scan)."""
+        if self.failed:
+            return None
         rows = [MetricValue(None, "row_count", float(self.rows), None)]
         for i, field in enumerate(self.schema):
             rows.append(MetricValue(field.name, "null_count", float(self.nulls[i]), None))

@@ -27,7 +27,9 @@ def test_stream_metrics_match_a_scan(engine: DuckDBEngine) -> None:
     watched = StreamMetrics(engine.reader("select * from t", batch_rows=1000))
     drained = watched.reader().read_all()
     assert drained.num_rows == 2500
-    streamed = {(m.column, m.metric): (m.value, m.text) for m in watched.result().rows}
+    result = watched.result()
+    assert result is not None
+    streamed = {(m.column, m.metric): (m.value, m.text) for m in result.rows}
     scanned = {(m.column, m.metric): (m.value, m.text)
                for m in collect_metrics(engine, "t", distinct=False).rows}
     assert streamed.keys() == scanned.keys()
@@ -41,5 +43,12 @@ def test_empty_stream(engine: DuckDBEngine) -> None:
     watched = StreamMetrics(engine.reader("select * from t where false"))
     watched.reader().read_all()
     result = watched.result()
-    assert result.value("row_count") == 0
+    assert result is not None and result.value("row_count") == 0
     assert result.value("min", "n") is None
+
+
+def test_integers_beyond_double_precision(engine: DuckDBEngine) -> None:
+    watched = StreamMetrics(engine.reader("select 9007199254740993::bigint as big"))
+    assert watched.reader().read_all().num_rows == 1
+    result = watched.result()
+    assert result is not None and result.value("max", "big") == pytest.approx(9007199254740993)
