@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from typing import Any
@@ -102,7 +101,3 @@ def summary(results: list[NodeResult], duration: float, console: Console, log_fo
             f"ERROR={counts.get('error', 0) + counts.get('fail', 0)} SKIP={counts.get('skipped', 0)} "
             f"TOTAL={len(results)}")
     console.print(text, highlight=False)
-
-
-def plain(stream: Any = None) -> bool:
-    return not (stream or sys.stdout).isatty()

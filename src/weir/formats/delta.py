@@ -208,9 +208,4 @@ def delta_scan_sql(dt: DeltaTable) -> str:
     return f"select {', '.join(cols)} from read_parquet({file_list}, {', '.join(options)})"
 
 
-def read_commit_metadata(history_entry: dict[str, Any]) -> dict[str, Any]:
-    """weir's keys from a Delta history entry."""
-    return {k: v for k, v in history_entry.items() if str(k).startswith("weir.")}
-
-
-__all__ = ["DeltaFormat", "delta_scan_sql", "read_commit_metadata"]
+__all__ = ["DeltaFormat", "delta_scan_sql"]

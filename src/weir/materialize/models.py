@@ -240,15 +240,22 @@ def _schema_change(rt: Runtime, node: Node, target: Relation, staged: Relation, 
         select = ", ".join(
             (src_names[c.name.lower()].quoted if c.name.lower() in src_names else f"cast(null as {c.data_type})")
             + f" as {c.quoted}" for c in dst)
-        return rt.engine.stage(node.unique_id + "_ignore", f"select {select} from {staged}"), None
+        return _restage(rt, staged, node.unique_id + "_ignore", f"select {select} from {staged}"), None
     if mode == "append_new_columns" or not removed:
         if not added:  # only missing columns: fill them with nulls
             select = ", ".join(
                 (src_names[c.name.lower()].quoted if c.name.lower() in src_names else f"cast(null as {c.data_type})")
                 + f" as {c.quoted}" for c in dst)
-            return rt.engine.stage(node.unique_id + "_fill", f"select {select} from {staged}"), None
+            return _restage(rt, staged, node.unique_id + "_fill", f"select {select} from {staged}"), None
         return staged, None
     return staged, [(c.name, c.data_type) for c in src]
+
+
+def _restage(rt: Runtime, old: Relation, key: str, sql: str) -> Relation:
+    """Replace a staged relation by a query over it, dropping the old one."""
+    new = rt.engine.stage(key, sql)
+    rt.engine.unstage(old)
+    return new
 
 
 def _rewrite(rt: Runtime, node: Node, relation: Relation, staged: Relation, columns: list[tuple[str, str]],

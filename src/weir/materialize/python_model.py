@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from weir.errors import CompilationError, EngineError
 from weir.graph import Node
+from weir.materialize.compiler import Hooks
 
 if TYPE_CHECKING:
     from weir.materialize.runtime import Runtime
@@ -34,15 +35,15 @@ class DbtObject:
         self.config = _DbtConfig(dict(node.config))
         self.is_incremental = is_incremental
         self.this = rt.project.relations[node.unique_id]
+        self._hooks = Hooks(rt.project, rt.engine, node)
 
     def ref(self, *names: str, **_: Any) -> Any:
         package = names[0] if len(names) == 2 else None
-        rel = self._rt.compiler.context(self._node)[0]["ref"](*names) if package is None else \
-            self._rt.compiler.context(self._node)[0]["ref"](package, names[-1])
+        rel = self._hooks.ref(names[-1], package, None)
         return self._session.sql(f"select * from {rel}")
 
     def source(self, source_name: str, table_name: str) -> Any:
-        rel = self._rt.compiler.context(self._node)[0]["source"](source_name, table_name)
+        rel = self._hooks.source(source_name, table_name)
         return self._session.sql(f"select * from {rel}")
 
 

@@ -7,8 +7,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from weir.engines.duckdb import DuckDBEngine
 from weir.errors import ConfigError
 from weir.formats.base import Commit, TableFormat
@@ -148,8 +146,7 @@ class Runtime:
             return sql
         return self.engine.reader(self.engine.export_query(sql))
 
-    def arrow(self, sql: str) -> pa.Table:
-        return self.engine.arrow(sql)
+
 
 
 

@@ -20,7 +20,7 @@ from weir.project.package import Package, installed_packages, read_package, scop
 from weir.project.properties import Patch, Properties, SourceTable, TestEntry, read_properties
 from weir.project.targets import resolve_target
 from weir.project.validate import validate_node
-from weir.sql.compile import render, render_value
+from weir.sql.compile import render
 from weir.sql.context import Capture, NodeContextSpec, build_context
 from weir.sql.macros import MacroDef, builtin_macros, load_macro_files, split_macros
 from weir.sql.relation import Relation, ephemeral_name
@@ -535,17 +535,6 @@ def load_project(root: Path, *, target: str | None = None, cli_vars: dict[str, A
 
     project.relations = assign_relations(project, loader)
     return project
-
-
-def render_docs(project: Project, text: str) -> str:
-    """Descriptions may call ``doc('name')``."""
-    if "{{" not in text:
-        return text
-    env = make_environment(parse=False)
-    registry = MacroRegistry(env, root_package=project.name, packages=project.macros)
-    ctx, _ = build_context(NodeContextSpec(package=project.name, project_name=project.name,
-                                           target={}, vars={}, docs=project.docs), registry, None)
-    return str(render_value(env, text, ctx, path="schema.yml"))
 
 
 __all__ = ["Column", "Project", "SourceTable", "ephemeral_name", "load_project"]

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from weir.errors import CompilationError, WeirError
-from weir.sql.render import MacroReturn, ParseUndefined
+from weir.sql.render import MacroReturn
 
 _CODE_CACHE: dict[tuple[str, str], Any] = {}
 _TEMPLATE_CACHE: dict[tuple[int, str, str], jinja2.Template] = {}
@@ -115,7 +115,3 @@ def render_native(env: jinja2.Environment, value: Any, ctx: dict[str, Any], *, p
     if isinstance(value, dict):
         return {k: render_native(env, v, ctx, path=path, node=node) for k, v in value.items()}
     return value
-
-
-def is_undefined(value: Any) -> bool:
-    return isinstance(value, jinja2.Undefined) or isinstance(value, ParseUndefined)

@@ -15,7 +15,7 @@ import pyarrow as pa
 from weir.checks.observe import observe_table, record_outcomes
 from weir.checks.tests import run_test, test_sql, validate_expectations
 from weir.engines.duckdb import DuckDBEngine
-from weir.errors import GraphError, WeirError
+from weir.errors import GraphError
 from weir.formats.base import TableFormat
 from weir.formats.delta import DeltaFormat
 from weir.formats.duckdb_native import DuckDBNativeFormat
@@ -206,12 +206,6 @@ class Workspace:
     def node(self, name: str) -> Node:
         return self.project.find(name)
 
-    def table_history(self, name: str) -> list[dict[str, Any]]:
-        node = self.project.find(name)
-        rt_fmt = self.formats.get(str(node.config.get("table_format") or self.project.target.table_format))
-        if rt_fmt is None:
-            raise WeirError(f"unknown table format for {name}")
-        return rt_fmt.history(self.project.relations[node.unique_id])
 
 
 def _run_model(rt: Runtime, node: Node, res: NodeResult) -> None:
