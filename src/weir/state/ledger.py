@@ -88,6 +88,12 @@ MIGRATIONS: tuple[str, ...] = (
     create index check_results_by_node on check_results(unique_id, recorded_at);
     create index check_results_by_run on check_results(run_id);
     """,
+    # 3: orchestration — pipeline runs, task instances, attempt logs, task result cache.
+    "select 1",
+    # 4: ingestion — cursors / high-water marks, files loaded.
+    "select 1",
+    # 5: streaming — per-batch stream metrics.
+    "select 1",
 )
 
 

@@ -1,0 +1,1 @@
+"""Ingestion: database, file, API and document sources loaded into lakehouse tables."""

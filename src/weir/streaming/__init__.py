@@ -1,0 +1,1 @@
+"""Streaming: Kafka micro-batches committed exactly once with their offsets."""
