@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck importlint unit differential clean
+.PHONY: demo test lint typecheck importlint unit differential clean install-services services-stop
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,8 +28,17 @@ importlint: $(STAMP)
 .venvs/dbt/.installed:
 	bash scripts/dbt_venv.sh .venvs/dbt
 
-test: $(STAMP) .venvs/dbt/.installed lint typecheck importlint
-	WEIR_DBT_VENV=$(CURDIR)/.venvs/dbt $(BIN)/pytest -q -n 2 tests
+# Debian PostgreSQL and MariaDB for the integration tests (SeaweedFS and tansu come from PyPI).
+install-services:
+	bash scripts/install_services.sh
+
+services-stop:
+	-$(BIN)/python scripts/services.py stop
+
+# Tests start the services they need through scripts/services.py; they are stopped afterwards.
+test: $(STAMP) .venvs/dbt/.installed install-services lint typecheck importlint
+	WEIR_DBT_VENV=$(CURDIR)/.venvs/dbt $(BIN)/pytest -q -n 2 tests; status=$$?; \
+	$(BIN)/python scripts/services.py stop >/dev/null; exit $$status
 
 clean:
 	rm -rf $(VENV) .venvs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""Fixtures shared by the whole suite: the real services of ``scripts/services.py``.
+
+``service("postgres")`` starts (or reuses) the server and returns its connection
+facts; pytest-xdist workers share one instance per service. Helpers give each
+test its own database / bucket / topic prefix so tests stay independent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "services.py"
+
+
+def _services_module() -> Any:
+    spec = importlib.util.spec_from_file_location("weir_test_services", _SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def service() -> Callable[[str], dict[str, Any]]:
+    """``service(name)`` -> connection facts of a running postgres/mariadb/seaweedfs/tansu."""
+    module = _services_module()
+    cache: dict[str, dict[str, Any]] = {}
+
+    def get(name: str) -> dict[str, Any]:
+        if name not in cache:
+            cache[name] = module.start(name)
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture
+def unique_name() -> str:
+    """A short name unique to this test: databases, buckets, topics."""
+    return "t" + uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def s3_bucket(service: Callable[[str], dict[str, Any]], unique_name: str) -> dict[str, Any]:
+    """A fresh bucket on SeaweedFS: ``{"bucket", "url", "storage_options", ...}``."""
+    import pyarrow.fs as pafs
+
+    s3 = service("seaweedfs")
+    fs = pafs.S3FileSystem(access_key=s3["access_key"], secret_key=s3["secret_key"], region=s3["region"],
+                           endpoint_override=s3["endpoint"], scheme="http", allow_bucket_creation=True)
+    fs.create_dir(unique_name)
+    return {**s3, "bucket": unique_name, "url": f"s3://{unique_name}", "filesystem": fs}
+
+
+@pytest.fixture
+def pg_database(service: Callable[[str], dict[str, Any]], unique_name: str) -> dict[str, Any]:
+    """A fresh PostgreSQL database: ``{"dsn", "host", "port", "user", "dbname"}``."""
+    import psycopg
+
+    pg = service("postgres")
+    with psycopg.connect(pg["dsn"], autocommit=True) as conn:
+        conn.execute(f'create database "{unique_name}"')
+    return {**pg, "dbname": unique_name,
+            "dsn": f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{unique_name}"}
+
+
+@pytest.fixture
+def mysql_database(service: Callable[[str], dict[str, Any]], unique_name: str) -> dict[str, Any]:
+    """A fresh MariaDB database: ``{"host", "port", "user", "password", "dbname"}``."""
+    import pymysql
+
+    my = service("mariadb")
+    conn = pymysql.connect(host=my["host"], port=my["port"], user=my["user"], password=my["password"])
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"create database `{unique_name}`")
+    finally:
+        conn.close()
+    return {**my, "dbname": unique_name,
+            "dsn": f"mysql://{my['user']}@{my['host']}:{my['port']}/{unique_name}"}
