@@ -65,6 +65,10 @@ class WeirSettings(BaseModel):
     # per-run table metrics (row count, nulls, min/max/mean; "full" adds distinct counts)
     # and anomaly checks on them
     metrics: bool | Literal["full"] = True
+    # orchestration: folders of pipeline files, named task pools (name -> slots), alert settings
+    pipeline_paths: list[str] | None = Field(None, alias="pipeline-paths")
+    pools: dict[str, int] = Field(default_factory=dict)
+    alerts: dict[str, Any] = Field(default_factory=dict)
 
 
 def env_overrides(section: str) -> dict[str, str]:
