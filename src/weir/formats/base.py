@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from weir.errors import FormatError
 from weir.sql.relation import Relation
 
 
@@ -25,6 +26,21 @@ class Commit:
     scan: str | None = None
 
 
+@dataclass(frozen=True)
+class AppCommit:
+    """Application state committed in the same atomic commit as a write.
+
+    A stream's consumed offsets or an ingestion's cursor live in the table's own log,
+    so data and position can never disagree. ``version`` increases by one per commit
+    of ``app_id``; a writer that finds ``app_state(...).version >= version`` knows the
+    batch is already in the table (a replay after a crash) and skips it.
+    """
+
+    app_id: str
+    version: int
+    state: dict[str, Any] = field(default_factory=dict)
+
+
 class TableFormat(ABC):
     """Delta Lake, Iceberg, or DuckDB-native tables."""
 
@@ -33,6 +49,8 @@ class TableFormat(ABC):
     external: bool = True
     #: write/merge also take a SELECT (str) run by the engine itself instead of Arrow
     accepts_sql: bool = False
+    #: write/merge take ``app=AppCommit`` and ``app_state()`` reads it back
+    supports_app_commits: bool = False
 
     @abstractmethod
     def exists(self, relation: Relation) -> bool: ...
@@ -54,6 +72,7 @@ class TableFormat(ABC):
         partition_by: Sequence[str] | None = None,
         predicate: str | None = None,
         schema_mode: str | None = None,  # merge | overwrite
+        app: AppCommit | None = None,
     ) -> Commit: ...
 
     @abstractmethod
@@ -67,6 +86,7 @@ class TableFormat(ABC):
         delete_matched: bool = False,
         merge_schema: bool = False,
         update_columns: Sequence[str] | None = None,
+        app: AppCommit | None = None,
     ) -> Commit:
         """Upsert ``data`` on ``keys``; with ``delete_matched`` (delete+insert), every
         target row matching a key of ``data`` is replaced by the rows of ``data``;
@@ -78,6 +98,10 @@ class TableFormat(ABC):
 
     @abstractmethod
     def history(self, relation: Relation, limit: int | None = None) -> list[dict[str, Any]]: ...
+
+    def app_state(self, relation: Relation, app_id: str) -> AppCommit | None:
+        """The newest ``AppCommit`` of ``app_id`` in the table, or None."""
+        raise FormatError(f"the {self.name} table format cannot carry application state ({relation})")
 
     def drop(self, relation: Relation) -> None:  # noqa: B027 - optional
         """Remove the table's data (full-refresh of a format that cannot overwrite schema)."""

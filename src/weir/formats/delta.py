@@ -6,6 +6,7 @@ avoided: weir reads live files from the Delta log and scans them with DuckDB.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Sequence
@@ -13,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from weir.errors import FormatError
-from weir.formats.base import Commit, TableFormat
+from weir.formats.base import AppCommit, Commit, TableFormat
 from weir.sql.relation import Relation
 
 _LOG_NAME = re.compile(r"^(\d{20})\.json$")
+#: commit-metadata key of an AppCommit's state; the version also goes into Delta's ``txn`` action
+_APP_KEY = "weir.app."
 
 
 def _q(name: str) -> str:
@@ -30,6 +33,7 @@ def _q(name: str) -> str:
 class DeltaFormat(TableFormat):
     name = "delta"
     external = True
+    supports_app_commits = True
 
     def __init__(self, warehouse: str, storage_options: dict[str, str] | None = None) -> None:
         self.warehouse = warehouse.rstrip("/")
@@ -67,12 +71,32 @@ class DeltaFormat(TableFormat):
             raise FormatError(f"table {relation} does not exist at {self.location(relation)}")
         return pa.schema(dt.schema().to_arrow())  # type: ignore[arg-type]
 
-    def _props(self, metadata: dict[str, str]) -> CommitProperties:
-        return CommitProperties(custom_metadata={k: str(v) for k, v in metadata.items()})
+    def _props(self, metadata: dict[str, str], app: AppCommit | None = None) -> CommitProperties:
+        custom = {k: str(v) for k, v in metadata.items()}
+        if app is None:
+            return CommitProperties(custom_metadata=custom)
+        custom[_APP_KEY + app.app_id] = json.dumps({"version": app.version, "state": app.state}, default=str)
+        return CommitProperties(custom_metadata=custom, app_transactions=[Transaction(app.app_id, app.version)])
+
+    def app_state(self, relation: Relation, app_id: str) -> AppCommit | None:
+        dt = self._table(relation)
+        if dt is None or dt.transaction_version(app_id) is None:
+            return None
+        key, limit = _APP_KEY + app_id, 16
+        while True:  # newest commits first; an app usually wrote one of the last few
+            entries = dt.history(limit)
+            for entry in entries:
+                if key in entry:
+                    found = json.loads(entry[key])
+                    return AppCommit(app_id, int(found["version"]), dict(found.get("state") or {}))
+            if len(entries) < limit:
+                raise FormatError(f"Delta table {relation} has a txn for {app_id!r} but no weir state in its "
+                                  "commit history (written by another tool?)")
+            limit *= 8
 
     def write(self, relation: Relation, data: pa.RecordBatchReader, *, mode: str, metadata: dict[str, str],
               partition_by: Sequence[str] | None = None, predicate: str | None = None,
-              schema_mode: str | None = None) -> Commit:
+              schema_mode: str | None = None, app: AppCommit | None = None) -> Commit:
         loc = self.location(relation)
         if "://" not in loc:
             Path(loc).mkdir(parents=True, exist_ok=True)
@@ -80,7 +104,7 @@ class DeltaFormat(TableFormat):
             write_deltalake(  # type: ignore[call-overload]
                 loc, data, mode=mode, partition_by=list(partition_by) if partition_by else None,
                 predicate=predicate, schema_mode=schema_mode, storage_options=self.storage_options,
-                commit_properties=self._props(metadata),
+                commit_properties=self._props(metadata, app),
             )
         except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
             raise FormatError(f"writing Delta table {relation} failed: {exc}") from None
@@ -90,17 +114,17 @@ class DeltaFormat(TableFormat):
 
     def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
               metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
-              update_columns: Sequence[str] | None = None) -> Commit:
+              update_columns: Sequence[str] | None = None, app: AppCommit | None = None) -> Commit:
         dt = self._table(relation)
         if dt is None:
             raise FormatError(f"cannot merge into {relation}: the table does not exist")
         on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
         try:
             if delete_matched:
-                self._delete_insert(dt, data, keys, on, metadata, merge_schema)
+                self._delete_insert(dt, data, keys, on, self._props(metadata, app), merge_schema)
             else:
                 merger = dt.merge(data, predicate=on, source_alias="s", target_alias="t",
-                                  commit_properties=self._props(metadata), merge_schema=merge_schema)
+                                  commit_properties=self._props(metadata, app), merge_schema=merge_schema)
                 if update_columns is None:
                     merger = merger.when_matched_update_all()
                 elif update_columns:
@@ -111,7 +135,7 @@ class DeltaFormat(TableFormat):
         return self._commit(dt)
 
     def _delete_insert(self, dt: DeltaTable, data: pa.RecordBatchReader, keys: Sequence[str], on: str,
-                       metadata: dict[str, str], merge_schema: bool) -> None:
+                       props: CommitProperties, merge_schema: bool) -> None:
         # One atomic commit: the source carries each distinct key once flagged "delete"
         # (matches and removes all target rows with that key) plus every new row flagged
         # "insert" (never matches, always inserted).
@@ -127,7 +151,7 @@ class DeltaFormat(TableFormat):
         cols = [c for c in table.column_names]
         (
             dt.merge(source, predicate=f"{on} AND s.{flag} = 'd'", source_alias="s", target_alias="t",
-                     commit_properties=self._props(metadata), merge_schema=merge_schema)
+                     commit_properties=props, merge_schema=merge_schema)
             .when_matched_delete()
             .when_not_matched_insert(updates={_q(c): f"s.{_q(c)}" for c in cols}, predicate=f"s.{flag} = 'i'")
             .execute()

@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from weir.engines.duckdb import DuckDBEngine
-from weir.formats.base import Commit, TableFormat
+from weir.formats.base import AppCommit, Commit, TableFormat
 from weir.sql.relation import Relation, quote
 
 
@@ -42,7 +42,9 @@ class DuckDBNativeFormat(TableFormat):
     def write(self, relation: Relation, data: pa.RecordBatchReader | str,  # type: ignore[override]
               *, mode: str, metadata: dict[str, str],
               partition_by: Sequence[str] | None = None, predicate: str | None = None,
-              schema_mode: str | None = None) -> Commit:
+              schema_mode: str | None = None, app: AppCommit | None = None) -> Commit:
+        if app is not None:
+            self.app_state(relation, app.app_id)  # raises: DuckDB tables carry no application state
         assert relation.schema
         self.engine.ensure_schema(relation.schema)
         src = self._in(data)
@@ -64,7 +66,9 @@ class DuckDBNativeFormat(TableFormat):
     def merge(self, relation: Relation, data: pa.RecordBatchReader | str,  # type: ignore[override]
               *, keys: Sequence[str],
               metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
-              update_columns: Sequence[str] | None = None) -> Commit:
+              update_columns: Sequence[str] | None = None, app: AppCommit | None = None) -> Commit:
+        if app is not None:
+            self.app_state(relation, app.app_id)  # raises: DuckDB tables carry no application state
         src = self._in(data)
         on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
         if delete_matched:
