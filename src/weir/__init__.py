@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from weir.assets import asset
 from weir.errors import WeirError
 
 __version__ = "0.1.0"
-__all__ = ["WeirError", "Workspace", "__version__", "check"]
+__all__ = ["WeirError", "Workspace", "__version__", "asset", "check"]
 
 
 def __getattr__(name: str) -> object:

@@ -67,6 +67,8 @@ class WeirSettings(BaseModel):
     metrics: bool | Literal["full"] = True
     # orchestration: folders of pipeline files, named task pools (name -> slots), alert settings
     pipeline_paths: list[str] | None = Field(None, alias="pipeline-paths")
+    # folders of @asset files (default ["assets"]; dbt_project.yml may set asset-paths too)
+    asset_paths: list[str] | None = Field(None, alias="asset-paths")
     pools: dict[str, int] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)
 

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-MATERIALIZING = ("model", "seed", "snapshot")
+MATERIALIZING = ("model", "seed", "snapshot", "asset")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Node:
 
     unique_id: str
     name: str
-    resource_type: str  # model | seed | snapshot | test | source | analysis
+    resource_type: str  # model | seed | snapshot | asset | test | source | analysis
     package: str
     path: str = ""  # path relative to the package root, e.g. models/staging/stg_orders.sql
     root_path: str = ""  # absolute folder of the package

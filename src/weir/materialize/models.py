@@ -10,6 +10,7 @@ from weir.checks.stream_metrics import StreamMetrics
 from weir.errors import ConfigError, EngineError
 from weir.formats.base import Commit
 from weir.graph import Node
+from weir.materialize.assets import run_asset
 from weir.materialize.gate import Gate, audit, gate_for
 from weir.materialize.python_model import run_python_model
 from weir.materialize.runtime import NodeResult, Runtime
@@ -37,6 +38,8 @@ def materialize_model(rt: Runtime, node: Node, result: NodeResult) -> None:
 
 def _stage(rt: Runtime, node: Node, result: NodeResult, *, is_incremental: bool = False) -> Relation:
     """Compute the model's rows into a private staging relation."""
+    if node.resource_type == "asset":
+        return rt.engine.stage_arrow(node.unique_id, run_asset(rt, node, is_incremental=is_incremental))
     if node.language == "python":
         data = run_python_model(rt, node, is_incremental=is_incremental)
         return rt.engine.stage_arrow(node.unique_id, data)

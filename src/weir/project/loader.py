@@ -15,6 +15,7 @@ from typing import Any
 from weir.config import Target, WeirSettings
 from weir.errors import CompilationError, GraphError, ProjectError
 from weir.graph import Column, Graph, Node, TestSpec
+from weir.project.assets import LoadedAsset, asset_paths, load_assets
 from weir.project.configs import folder_config, merge
 from weir.project.package import Package, installed_packages, read_package, scoped_vars
 from weir.project.properties import Patch, Properties, SourceTable, TestEntry, read_properties
@@ -51,6 +52,8 @@ class Project:
     dispatch: dict[str, list[str]] = field(default_factory=dict)
     refs: dict[tuple[str, str], str] = field(default_factory=dict)
     sources: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: @asset functions by unique id (their nodes are in the graph)
+    assets: dict[str, LoadedAsset] = field(default_factory=dict)
 
     @property
     def root_package(self) -> Package:
@@ -94,6 +97,7 @@ class _Loader:
         self.captures: dict[str, Capture] = {}
         self.docs: dict[str, str] = {}
         self.macros: dict[str, list[MacroDef]] = {}
+        self.assets: dict[str, LoadedAsset] = {}
 
     # -- macros ------------------------------------------------------------------
     def load_macros(self) -> None:
@@ -138,8 +142,8 @@ class _Loader:
     def properties(self) -> dict[str, Properties]:
         out = {}
         for pkg in self.packages.values():
-            files = list(self._files(pkg, pkg.model_paths + pkg.seed_paths + pkg.snapshot_paths + pkg.analysis_paths,
-                                     (".yml", ".yaml")))
+            files = list(self._files(pkg, pkg.model_paths + pkg.seed_paths + pkg.snapshot_paths + pkg.analysis_paths
+                                     + asset_paths(pkg, self.settings.asset_paths), (".yml", ".yaml")))
             out[pkg.name] = read_properties(files)
         return out
 
@@ -192,6 +196,7 @@ class _Loader:
             self._parse_snapshots(pkg, pprops, registry)
             self._parse_singular_tests(pkg, registry)
             self._parse_sources(pkg, pprops)
+        self.assets = load_assets(self, props)  # after the rest: parameters name other nodes
         for pkg in self.packages.values():
             self._generic_tests(pkg, props[pkg.name], registry)
 
@@ -328,6 +333,8 @@ class _Loader:
             if rtype is None:
                 continue
             uid = f"{rtype}.{pkg.name}.{name}"
+            if uid not in self.nodes and rtype == "model" and f"asset.{pkg.name}.{name}" in self.nodes:
+                uid = f"asset.{pkg.name}.{name}"  # `models:` entries describe assets too
             if uid not in self.nodes:
                 close = difflib.get_close_matches(name, [n.name for n in self.nodes.values()], n=1)
                 log.warning("%s:%s: properties given for %s %r, which does not exist%s", patch.path, patch.line,
@@ -401,7 +408,7 @@ class _Loader:
     def link(self) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
         by_name: dict[tuple[str, str], str] = {}
         for uid, n in self.nodes.items():
-            if n.resource_type in ("model", "seed", "snapshot") and n.enabled:
+            if n.resource_type in ("model", "seed", "snapshot", "asset") and n.enabled:
                 by_name[(n.package, n.name)] = uid
         sources = {(n.source_name or "", n.name): uid for uid, n in self.nodes.items() if n.resource_type == "source"}
         linked: dict[str, Node] = {}
@@ -530,6 +537,7 @@ def load_project(root: Path, *, target: str | None = None, cli_vars: dict[str, A
         root=loader.root, name=loader.root_pkg.name, target=loader.target, settings=loader.settings,
         packages=loader.packages, graph=graph, relations={}, vars=loader.root_pkg.vars, cli_vars=loader.cli_vars,
         docs=loader.docs, macros=loader.macros, dispatch=loader.dispatch_order(), refs=by_name, sources=sources,
+        assets={u: a for u, a in loader.assets.items() if u in enabled},
     )
     from weir.project.naming import assign_relations
 

@@ -51,7 +51,7 @@ def assign_relations(project: Project, loader: _Loader) -> dict[str, Relation]:
         if n.resource_type == "source":
             out[uid] = _source_relation(project, n.config, n.name)
             continue
-        if n.resource_type not in ("model", "seed", "snapshot", "test"):
+        if n.resource_type not in ("model", "seed", "snapshot", "asset", "test"):
             continue
         spec = NodeContextSpec(package=n.package, project_name=project.name, target=target,
                                vars=loader._vars(n.package), config=dict(n.config), execute=True, docs=project.docs)

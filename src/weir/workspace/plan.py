@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from weir.graph import Graph, select
 
 COMMAND_TYPES = {
-    "build": ("model", "seed", "snapshot", "test"),
-    "run": ("model",),
+    "build": ("model", "asset", "seed", "snapshot", "test"),
+    "run": ("model", "asset"),
     "seed": ("seed",),
     "snapshot": ("snapshot",),
     "test": ("test",),
-    "compile": ("model", "snapshot", "test"),
+    "compile": ("model", "asset", "snapshot", "test"),
 }
 
 

@@ -214,6 +214,7 @@ def _run_model(rt: Runtime, node: Node, res: NodeResult) -> None:
 
 _DISPATCH = {
     "model": _run_model,
+    "asset": _run_model,  # @asset functions: staged, audited and published like Python models
     "seed": materialize_seed,
     "snapshot": materialize_snapshot,
     "test": run_test,
