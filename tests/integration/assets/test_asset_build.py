@@ -261,3 +261,57 @@ def test_cli_build_ls_show(tmp_path: Path) -> None:
     assert out.stdout.split() == ["customer_orders", "customer_spend"]
     out = weir("show", "customer_orders", "--format", "csv")
     assert out.stdout.splitlines() == ["id,name,orders", "1,ann,2", "2,bob,1", "3,cy,0"]
+
+
+def test_inputs_from_sources_and_ephemeral_models(tmp_path: Path) -> None:
+    files = {**PROJECT,
+             "data/payments.csv": "order_id,paid\n10,5\n12,3\n",
+             "models/sources.yml": """\
+                 version: 2
+                 sources:
+                   - name: raw
+                     tables:
+                       - name: payments
+                         config: {external_location: "data/payments.csv"}
+                 """,
+             "models/big_orders.sql": "{{ config(materialized='ephemeral') }}\n"
+                                      "select * from {{ ref('stg_orders') }} where amount >= 5\n",
+             "assets/paid.py": """\
+                 import polars as pl
+
+                 from weir import asset
+
+
+                 @asset(ins={"orders": "big_orders"})
+                 def paid_big_orders(orders: pl.DataFrame, raw__payments: pl.DataFrame, context):
+                     joined = orders.join(raw__payments, on="order_id", how="left")
+                     return joined.with_columns(pl.lit(context.vars["currency"]).alias("currency"))
+                 """}
+    root = write(tmp_path, {**files, "dbt_project.yml": files["dbt_project.yml"] + "vars: {currency: EUR}\n"})
+    with Workspace.load(root) as ws:
+        result = ws.build(["+paid_big_orders"])
+        assert result.success, [r.message for r in result.results]
+        assert [(r["order_id"], r["paid"], r["currency"]) for r in rows(ws, "paid_big_orders")] == [
+            (10, 5, "EUR"), (11, None, "EUR")]
+
+
+def test_quarantine_publishes_passing_rows(tmp_path: Path) -> None:
+    files = {**PROJECT, "assets/schema.yml": """\
+        version: 2
+        models:
+          - name: customer_orders
+            config: {on_fail: quarantine}
+            columns:
+              - name: orders
+                data_tests:
+                  - accepted_values: {values: [1, 2], quote: false}
+        """}
+    root = write(tmp_path, files)
+    with Workspace.load(root) as ws:
+        result = ws.build(["+customer_orders"])
+        by_name = {r.name: r for r in result.results}
+        assert by_name["customer_orders"].status == "success"
+        assert by_name["customer_orders"].quarantined == 1
+        assert [r["id"] for r in rows(ws, "customer_orders", "id")] == [1, 2]
+        bad = ws.query('select id, _weir_check from "main"."customer_orders__quarantine"').to_pylist()
+        assert bad == [{"id": 3, "_weir_check": "accepted_values_customer_orders_orders__False__1__2"}]
