@@ -89,7 +89,65 @@ MIGRATIONS: tuple[str, ...] = (
     create index check_results_by_run on check_results(run_id);
     """,
     # 3: orchestration — pipeline runs, task instances, attempt logs, task result cache.
-    "select 1",
+    # One run per (pipeline, logical_date): the insert is the claim. Dates are UTC ISO text.
+    """
+    create table pipeline_runs (
+        run_id text primary key,
+        pipeline_id text not null,
+        logical_date text not null,
+        interval_start text not null,
+        interval_end text not null,
+        run_type text not null,
+        state text not null,
+        conf text,
+        owner text,
+        heartbeat real,
+        created_at real not null,
+        started_at real,
+        finished_at real,
+        unique (pipeline_id, logical_date)
+    );
+    create table task_instances (
+        run_id text not null,
+        task_id text not null,
+        map_index integer not null,
+        state text,
+        try_number integer not null,
+        max_tries integer not null,
+        started_at real,
+        finished_at real,
+        duration_s real,
+        error text,
+        sla_missed integer not null default 0,
+        primary key (run_id, task_id, map_index)
+    );
+    create table task_logs (
+        run_id text not null,
+        task_id text not null,
+        map_index integer not null,
+        try_number integer not null,
+        text text not null,
+        primary key (run_id, task_id, map_index, try_number)
+    );
+    create table task_results (
+        run_id text not null,
+        task_id text not null,
+        map_index integer not null,
+        kind text not null,
+        value blob,
+        primary key (run_id, task_id, map_index)
+    );
+    create table task_cache (
+        cache_key text primary key,
+        pipeline_id text not null,
+        task_id text not null,
+        kind text not null,
+        value blob,
+        created_at real not null,
+        expires_at real
+    );
+    create index pipeline_runs_by_state on pipeline_runs(state, pipeline_id);
+    """,
     # 4: ingestion — cursors / high-water marks, files loaded.
     "select 1",
     # 5: streaming — per-batch stream metrics.
