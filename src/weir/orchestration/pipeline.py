@@ -32,10 +32,6 @@ _PIPELINE_LEVEL_DEFAULTS = frozenset({"start_date", "end_date", "queue", "priori
 _UNSET: Any = object()
 
 
-def _loaded_registry() -> list[Pipeline] | None:
-    return getattr(_loaded_registry, "current", None)
-
-
 class Pipeline(DependencyMixin):
     """A set of tasks with dependencies, a schedule and run-level limits."""
 
@@ -74,9 +70,7 @@ class Pipeline(DependencyMixin):
                        "on_success": list(on_success or []), "on_sla_miss": list(on_sla_miss or [])}
         self.tasks: dict[str, Task] = {}
         self._validated: list[WeirError] | None = None
-        registry = _loaded_registry()
-        if registry is not None:
-            registry.append(self)
+        scope.register(self)
 
     # -- definition --------------------------------------------------------------------------
     def _error(self, message: str, *, hint: str | None = None) -> None:

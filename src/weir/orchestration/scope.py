@@ -43,3 +43,20 @@ def current_group() -> Any:
         if getattr(item, "is_group", False):
             return item
     return None
+
+
+_loading: list[list[Any]] = []
+
+
+def register(pipeline: Any) -> None:
+    """Note a new pipeline for the file being loaded (see weir.orchestration.loader)."""
+    if _loading:
+        _loading[-1].append(pipeline)
+
+
+def collecting(found: list[Any]) -> None:
+    _loading.append(found)
+
+
+def done_collecting() -> None:
+    _loading.pop()

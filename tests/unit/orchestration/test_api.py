@@ -45,7 +45,7 @@ def test_lshift_and_airflow_aliases() -> None:
 
 
 def test_default_args_fill_unset_options_only() -> None:
-    with Pipeline("p", default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "owner": "data"}) as p:
+    with Pipeline("p", default_args={"retries": 3, "retry_delay": dt.timedelta(minutes=5), "owner": "data"}):
         a = PythonTask("a", python_callable=noop)
         b = PythonTask("b", python_callable=noop, retries=0)
     assert (a.retries, a.retry_delay, a.owner) == (3, 300.0, "data")

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 
 from weir.errors import TransientError, WeirError
-from weir.orchestration import Pipeline, PythonTask, Sensor, ShellTask, SkipTask, TaskGroup, task, task_input_hash
+from weir.orchestration import (
+    Pipeline,
+    PythonTask,
+    Sensor,
+    ShellTask,
+    SkipTask,
+    TaskGroup,
+    task,
+    task_input_hash,
+)
 from weir.state.pipelines import PipelineStore
 
 
