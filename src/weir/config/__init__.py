@@ -15,6 +15,35 @@ from weir.errors import ConfigError
 TableFormatName = Literal["delta", "iceberg", "duckdb"]
 
 
+class StorageSettings(BaseModel):
+    """Where an ``s3://`` warehouse's credentials come from: the *names* of environment
+    variables (never the secrets themselves). Unset names fall back to AWS_*."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint_env: str | None = None
+    key_env: str | None = None
+    secret_env: str | None = None
+    token_env: str | None = None
+    region: str | None = None
+    allow_http: bool | None = None
+
+
+class IcebergCatalogSettings(BaseModel):
+    """The Iceberg catalog: ``sql`` (SQLite file in the project by default) or ``rest``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["sql", "rest"] = "sql"
+    uri: str | None = None
+    #: environment variable holding the REST catalog's OAuth credential (client_id:secret)
+    credential_env: str | None = None
+    #: environment variable holding a bearer token for the REST catalog
+    token_env: str | None = None
+    #: extra pyiceberg catalog properties (not secrets)
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
 class Target(BaseModel):
     """Where and how a project's relations are computed and stored."""
 
@@ -30,6 +59,8 @@ class Target(BaseModel):
     # Root folder (or s3:// URL) of the lakehouse tables.
     warehouse: str | None = None
     table_format: TableFormatName = "delta"
+    storage: StorageSettings | None = None
+    iceberg_catalog: IcebergCatalogSettings | None = None
 
     @field_validator("threads")
     @classmethod
@@ -59,6 +90,8 @@ class WeirSettings(BaseModel):
     target: str | None = None
     warehouse: str | None = None
     table_format: TableFormatName = "delta"
+    storage: StorageSettings | None = None
+    iceberg_catalog: IcebergCatalogSettings | None = None
     state: str | None = None  # ledger location: a file path or postgresql:// URL
     # write-audit-publish: error-severity tests run on staged rows before the commit
     gate: bool = True

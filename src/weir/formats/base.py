@@ -103,5 +103,23 @@ class TableFormat(ABC):
         """The newest ``AppCommit`` of ``app_id`` in the table, or None."""
         raise FormatError(f"the {self.name} table format cannot carry application state ({relation})")
 
+    # -- table maintenance (optional; ``weir table ...``) ------------------------------------
+    def optimize(self, relation: Relation, *, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        """Compact small data files into fewer large ones in one commit; returns metrics."""
+        raise self._unsupported("optimize", relation)
+
+    def vacuum(self, relation: Relation, *, retain_hours: float = 168.0, dry_run: bool = False) -> list[str]:
+        """Delete data files that no version younger than ``retain_hours`` needs; returns
+        the files deleted (with ``dry_run``: the files that would be)."""
+        raise self._unsupported("vacuum", relation)
+
+    def restore(self, relation: Relation, version: int, *, metadata: dict[str, str] | None = None) -> Commit:
+        """Make ``version``'s rows current again, as a new commit (history is kept)."""
+        raise self._unsupported("restore", relation)
+
+    def _unsupported(self, op: str, relation: Relation) -> FormatError:
+        return FormatError(f"the {self.name} table format does not support {op} ({relation})",
+                           hint="table maintenance works on delta and iceberg tables")
+
     def drop(self, relation: Relation) -> None:  # noqa: B027 - optional
         """Remove the table's data (full-refresh of a format that cannot overwrite schema)."""

@@ -19,15 +19,13 @@ from deltalake.exceptions import TableNotFoundError
 
 from weir.errors import FormatError
 from weir.formats.base import AppCommit, Commit, TableFormat
+from weir.formats.duck_types import duck_type as _duck_type
+from weir.formats.duck_types import q as _q
 from weir.sql.relation import Relation
 
 _LOG_NAME = re.compile(r"^(\d{20})\.json$")
 #: commit-metadata key of an AppCommit's state; the version also goes into Delta's ``txn`` action
 _APP_KEY = "weir.app."
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class DeltaFormat(TableFormat):
@@ -39,6 +37,14 @@ class DeltaFormat(TableFormat):
         self.warehouse = warehouse.rstrip("/")
         self.storage_options = storage_options or None
 
+    def _safe(self, exc: BaseException) -> str:
+        """An error's text without the storage secrets it might echo."""
+        text = str(exc)
+        for key, value in (self.storage_options or {}).items():
+            if value and any(s in key for s in ("SECRET", "TOKEN", "KEY_ID")):
+                text = text.replace(value, "***")
+        return text
+
     def location(self, relation: Relation) -> str:
         return f"{self.warehouse}/{relation.schema}/{relation.identifier}"
 
@@ -47,6 +53,9 @@ class DeltaFormat(TableFormat):
             return DeltaTable(self.location(relation), storage_options=self.storage_options)
         except TableNotFoundError:
             return None
+        except OSError as exc:  # unreachable store, bad credentials: one line, no secrets
+            raise FormatError(f"cannot open Delta table {relation} at {self.location(relation)}: "
+                              f"{self._safe(exc)}") from None
 
     def exists(self, relation: Relation) -> bool:
         loc = self.location(relation)
@@ -107,7 +116,7 @@ class DeltaFormat(TableFormat):
                 commit_properties=self._props(metadata, app),
             )
         except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
-            raise FormatError(f"writing Delta table {relation} failed: {exc}") from None
+            raise FormatError(f"writing Delta table {relation} failed: {self._safe(exc)}") from None
         dt = self._table(relation)
         assert dt is not None
         return self._commit(dt)
@@ -131,7 +140,7 @@ class DeltaFormat(TableFormat):
                     merger = merger.when_matched_update(updates={_q(c): f"s.{_q(c)}" for c in update_columns})
                 merger.when_not_matched_insert_all().execute()
         except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
-            raise FormatError(f"merging into Delta table {relation} failed: {exc}") from None
+            raise FormatError(f"merging into Delta table {relation} failed: {self._safe(exc)}") from None
         return self._commit(dt)
 
     def _delete_insert(self, dt: DeltaTable, data: pa.RecordBatchReader, keys: Sequence[str], on: str,
@@ -174,45 +183,44 @@ class DeltaFormat(TableFormat):
         dt = self._table(relation)
         return list(dt.history(limit)) if dt else []
 
+    def _existing(self, relation: Relation) -> DeltaTable:
+        dt = self._table(relation)
+        if dt is None:
+            raise FormatError(f"table {relation} does not exist at {self.location(relation)}")
+        return dt
+
+    def optimize(self, relation: Relation, *, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        dt = self._existing(relation)
+        try:
+            return dict(dt.optimize.compact(commit_properties=self._props(metadata or {})))
+        except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
+            raise FormatError(f"optimizing Delta table {relation} failed: {self._safe(exc)}") from None
+
+    def vacuum(self, relation: Relation, *, retain_hours: float = 168.0, dry_run: bool = False) -> list[str]:
+        dt = self._existing(relation)
+        try:  # the caller chose the retention: delta-rs' 7-day floor is not imposed twice
+            return list(dt.vacuum(retention_hours=int(retain_hours), dry_run=dry_run,
+                                  enforce_retention_duration=False))
+        except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
+            raise FormatError(f"vacuuming Delta table {relation} failed: {self._safe(exc)}") from None
+
+    def restore(self, relation: Relation, version: int, *, metadata: dict[str, str] | None = None) -> Commit:
+        dt = self._existing(relation)
+        current = dt.version()
+        if version < 0 or version > current:
+            raise FormatError(f"Delta table {relation} has no version {version}",
+                              hint=f"versions go from 0 to {current}: see `weir table history`")
+        try:
+            dt.restore(version, commit_properties=self._props(metadata or {}))
+        except Exception as exc:  # delta-rs raises bare Exception too; converted, never swallowed
+            raise FormatError(f"restoring Delta table {relation} to version {version} failed: {self._safe(exc)}",
+                              hint="vacuum may have deleted that version's files") from None
+        return self._commit(self._existing(relation))
+
     def drop(self, relation: Relation) -> None:
         loc = self.location(relation)
         if "://" not in loc and Path(loc).exists():
             shutil.rmtree(loc)
-
-
-def _duck_type(t: pa.DataType) -> str:
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_int8(t):
-        return "TINYINT"
-    if pa.types.is_int16(t):
-        return "SMALLINT"
-    if pa.types.is_int32(t):
-        return "INTEGER"
-    if pa.types.is_int64(t):
-        return "BIGINT"
-    if pa.types.is_float32(t):
-        return "FLOAT"
-    if pa.types.is_float64(t):
-        return "DOUBLE"
-    if pa.types.is_decimal(t):
-        return f"DECIMAL({t.precision},{t.scale})"  # type: ignore[attr-defined]
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-        return "VARCHAR"
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        return "BLOB"
-    if pa.types.is_date(t):
-        return "DATE"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"  # type: ignore[attr-defined]
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return f"{_duck_type(t.value_type)}[]"  # type: ignore[attr-defined]
-    if pa.types.is_struct(t):
-        fields = ", ".join(f"{_q(f.name)} {_duck_type(f.type)}" for f in t)  # type: ignore[attr-defined]
-        return f"STRUCT({fields})"
-    if pa.types.is_map(t):
-        return f"MAP({_duck_type(t.key_type)}, {_duck_type(t.item_type)})"  # type: ignore[attr-defined]
-    return "VARCHAR"
 
 
 def delta_scan_sql(dt: DeltaTable) -> str:

@@ -66,6 +66,8 @@ def resolve_target(root: Path, pkg: Package, name: str | None, profiles_dir: Pat
     data.setdefault("name", chosen or "dev")
     data.setdefault("warehouse", settings.warehouse)
     data.setdefault("table_format", settings.table_format)
+    data.setdefault("storage", settings.storage.model_dump() if settings.storage else None)
+    data.setdefault("iceberg_catalog", settings.iceberg_catalog.model_dump() if settings.iceberg_catalog else None)
     data.update(env_overrides("target"))
     if data.get("path") in (":memory:", None):
         data["path"] = None

@@ -13,13 +13,13 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
         "materialized": ("view", "table", "incremental", "ephemeral"),
         "incremental_strategy": ("append", "merge", "delete+insert", "insert_overwrite", "microbatch"),
         "on_schema_change": ("ignore", "fail", "append_new_columns", "sync_all_columns"),
-        "table_format": ("delta", "duckdb"),
+        "table_format": ("delta", "iceberg", "duckdb"),
     },
-    "seed": {"table_format": ("delta", "duckdb")},
+    "seed": {"table_format": ("delta", "iceberg", "duckdb")},
     "snapshot": {
         "strategy": ("timestamp", "check"),
         "hard_deletes": ("ignore", "invalidate", "new_record"),
-        "table_format": ("delta", "duckdb"),
+        "table_format": ("delta", "iceberg", "duckdb"),
     },
     "test": {"severity": ("error", "warn", "ERROR", "WARN")},
 }

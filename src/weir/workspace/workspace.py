@@ -17,8 +17,7 @@ from weir.checks.tests import run_test, test_sql, validate_expectations
 from weir.engines.duckdb import DuckDBEngine
 from weir.errors import GraphError
 from weir.formats.base import TableFormat
-from weir.formats.delta import DeltaFormat
-from weir.formats.duckdb_native import DuckDBNativeFormat
+from weir.formats.registry import make_formats
 from weir.graph import Node
 from weir.materialize.compiler import Compiler
 from weir.materialize.models import materialize_model
@@ -63,10 +62,8 @@ class Workspace:
         warehouse = target.warehouse or str(project.root / "lakehouse")
         if "://" not in warehouse and not Path(warehouse).is_absolute():
             warehouse = str(project.root / warehouse)
-        self.formats: dict[str, TableFormat] = {
-            "delta": DeltaFormat(warehouse),
-            "duckdb": DuckDBNativeFormat(self.engine),
-        }
+        self.formats: dict[str, TableFormat] = make_formats(self.engine, warehouse=warehouse, target=target,
+                                                           state_dir=project.state_dir)
         self._ledger: Ledger | None = None
         sync_catalog(self.engine, self.formats)
 
