@@ -314,6 +314,17 @@ def check_cmd(ctx: click.Context, data: str, suite_path: str, fmt: str, project_
         ctx.exit(1)
 
 
+from weir.cli.table import table as _table_commands  # noqa: E402 - needs the helpers above
+
+cli.add_command(_table_commands)
+
+
+# orchestration: pipelines, trigger, backfill, clear, scheduler, logs
+from weir.cli.pipelines import register as _register_pipelines  # noqa: E402
+
+_register_pipelines(cli)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
     try:

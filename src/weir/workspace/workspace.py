@@ -29,6 +29,7 @@ from weir.sql.relation import Relation
 from weir.state import Ledger
 from weir.workspace.executor import Reporter, execute
 from weir.workspace.plan import Plan, make_plan
+from weir.workspace.tables import TableOps
 
 
 @dataclass
@@ -49,7 +50,7 @@ class RunResult:
         return out
 
 
-class Workspace:
+class Workspace(TableOps):
     """One project opened on one target."""
 
     def __init__(self, project: Project) -> None:
