@@ -103,7 +103,8 @@ def _failure(loaded: LoadedAsset, node: Node, exc: Exception) -> AssetFailed:
     path, line = loaded.path, loaded.line
     for frame in reversed(frames):
         file = Path(frame.filename)
-        if file.is_relative_to(root):
+        # a virtualenv inside the project folder is not the project's code
+        if file.is_relative_to(root) and not {"site-packages", "dist-packages"} & set(file.parts):
             path, line = str(file.relative_to(root)), frame.lineno or loaded.line
             break
     error = AssetFailed(f"asset {node.name!r} raised {type(exc).__name__}: {exc}", path=path, line=line,

@@ -9,6 +9,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ REFABLE = ("model", "seed", "snapshot", "asset")
 #: (top-level module, class name) of an annotation -> the form an input arrives in
 INPUT_FORMS = {("pyarrow", "Table"): "arrow", ("pandas", "DataFrame"): "pandas", ("polars", "DataFrame"): "polars"}
 _MODULE_PREFIX = "_weir_assets"  # asset modules live under this name in sys.modules, never top level
+_IMPORT_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,10 @@ def _import(file: Path, rel: str, package: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ProjectError("cannot import this asset file", path=rel)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and typing look modules up while they run
     try:
-        spec.loader.exec_module(module)
+        with _IMPORT_LOCK:  # two threads loading one project must not swap each other's module
+            sys.modules[name] = module  # dataclasses and typing look modules up while they run
+            spec.loader.exec_module(module)
     except SyntaxError as exc:
         sys.modules.pop(name, None)
         raise ProjectError(f"Python syntax error: {exc.msg}", path=rel, line=exc.lineno) from None

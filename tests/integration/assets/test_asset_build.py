@@ -230,6 +230,11 @@ def test_failing_asset_names_itself_and_the_line(tmp_path: Path) -> None:
         @asset
         def wrong_type(customers):
             return {"id": [1]}
+
+
+        @asset
+        def missing_column(customers):
+            return customers.select(["id", "nickname"])
         """,
         "models/after_spend.sql": "select * from {{ ref('customer_spend') }}\n"}
     root = write(tmp_path, files)
@@ -243,6 +248,9 @@ def test_failing_asset_names_itself_and_the_line(tmp_path: Path) -> None:
         assert by_name["wrong_type"].status == "error"
         assert by_name["wrong_type"].message.startswith(
             "assets/spend.py:16: asset 'wrong_type' returned dict; return a pandas or polars DataFrame")
+        # raised inside pyarrow: the line is the asset's own call
+        assert by_name["missing_column"].message.startswith(
+            "assets/spend.py:22: asset 'missing_column' raised KeyError:")
         assert by_name["customer_orders"].status == "success"  # independent branches still run
 
 
