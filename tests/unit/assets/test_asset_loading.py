@@ -253,3 +253,19 @@ def test_invalid_config_value_is_caught_at_load(tmp_path: Path) -> None:
                                                 "    return customers\n"})
     assert "assets/a.py:3: invalid value 'mrege' for config 'incremental_strategy' of asset 'a'" in text
     assert "did you mean 'merge'?" in text
+
+
+def test_packages_ship_assets(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    (lib / "assets").mkdir(parents=True)
+    (lib / "dbt_project.yml").write_text("name: lib\nversion: '1'\n")
+    (lib / "assets/shared.py").write_text("from weir import asset\n@asset\ndef shared(customers):\n"
+                                          "    return customers\n")
+    project = load(tmp_path / "shop", {
+        "packages.yml": f"packages:\n  - local: {lib}\n",
+        "assets/mine.py": "from weir import asset\n@asset(ins={'s': 'lib.shared'})\ndef mine(s, shared):\n"
+                          "    return s\n",
+    })
+    assert node(project, "shared").unique_id == "asset.lib.shared"
+    assert node(project, "shared").depends_on == ("seed.shop.customers",)  # found in the root project
+    assert node(project, "mine").depends_on == ("asset.lib.shared",)
