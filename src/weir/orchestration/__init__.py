@@ -9,6 +9,7 @@ from weir.orchestration.operators import BuildTask, Sensor, ShellTask, SQLTask
 from weir.orchestration.pipeline import Pipeline, TaskGroup, dag, pipeline
 from weir.orchestration.project import ProjectHandle
 from weir.orchestration.runner import PipelineRunResult
+from weir.orchestration.sensors import ExternalTaskSensor, FileSensor, PipelineSensor, TableSensor
 from weir.orchestration.taskflow import task, task_input_hash
 from weir.orchestration.tasks import PythonTask, SkipTask, Task, TaskTimeout, TriggerRule
 
@@ -19,8 +20,8 @@ SQLExecuteQueryOperator = SQLTask
 AirflowSkipException = SkipTask
 
 __all__ = [
-    "DAG", "AirflowSkipException", "BashOperator", "BuildTask", "Pipeline", "PipelineRunResult", "ProjectHandle",
-    "PythonOperator", "PythonTask", "SQLExecuteQueryOperator", "SQLTask", "Sensor", "ShellTask", "SkipTask",
-    "Task", "TaskContext", "TaskGroup", "TaskTimeout", "TriggerRule", "XComArg", "dag", "pipeline", "task",
-    "task_input_hash",
+    "DAG", "AirflowSkipException", "BashOperator", "BuildTask", "ExternalTaskSensor", "FileSensor", "Pipeline",
+    "PipelineRunResult", "PipelineSensor", "ProjectHandle", "PythonOperator", "PythonTask", "SQLExecuteQueryOperator",
+    "SQLTask", "Sensor", "ShellTask", "SkipTask", "TableSensor", "Task", "TaskContext", "TaskGroup", "TaskTimeout",
+    "TriggerRule", "XComArg", "dag", "pipeline", "task", "task_input_hash",
 ]

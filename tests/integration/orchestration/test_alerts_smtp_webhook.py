@@ -147,7 +147,7 @@ def test_webhook_does_not_retry_a_4xx(receiver: Receiver) -> None:
 
 def test_webhook_retries_a_refused_connection() -> None:
     url = f"http://127.0.0.1:{_free_port()}/hook"
-    with pytest.raises(AlertError, match="could not be reached.*after 3 attempts"):
+    with pytest.raises(AlertError, match=r"could not be reached.*after 3 attempts"):
         WebhookAlert(url, backoff=0.01, timeout=2).send(EVENT)
 
 

@@ -99,7 +99,7 @@ def test_repr_hides_the_secret_part_of_a_webhook_url() -> None:
 def test_missing_secret_variable_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEIR_TEST_SMTP_PASSWORD", raising=False)
     mail = EmailAlert("a@x", smtp_user="u", smtp_password_env="WEIR_TEST_SMTP_PASSWORD")
-    with pytest.raises(WeirError, match="WEIR_TEST_SMTP_PASSWORD.*is not set"):
+    with pytest.raises(WeirError, match=r"WEIR_TEST_SMTP_PASSWORD.*is not set"):
         mail.send(event())
 
 
