@@ -83,8 +83,9 @@ class RunExecutor:
 
     def __init__(self, pipeline: Any, run: RunInfo, *, pools: Pools, owner: str | None = None,
                  existing: Sequence[Any] = (), results: dict[tuple[str, int], Any] | None = None,
-                 alerts: RunAlerts | None = None) -> None:
+                 alerts: RunAlerts | None = None, heartbeat: float = HEARTBEAT_EVERY) -> None:
         self.p, self.run, self.pools, self.owner = pipeline, run, pools, owner
+        self.heartbeat = heartbeat
         self.alerts = alerts
         self.store = run.store
         self.results: dict[str, Any] = {}
@@ -293,7 +294,7 @@ class RunExecutor:
 
     def _wait(self) -> None:
         now = time.time()
-        wake = now + HEARTBEAT_EVERY
+        wake = now + self.heartbeat
         if self.waiting:
             wake = min(wake, self.waiting[0][0])
         if self.blocked:
@@ -378,10 +379,10 @@ class RunExecutor:
     # -- ledger writes ------------------------------------------------------------------------------
     def flush(self, force: bool = False) -> None:
         now = time.time()
-        if not force and now - self.last_flush < FLUSH_EVERY and now - self.last_beat < HEARTBEAT_EVERY:
+        if not force and now - self.last_flush < FLUSH_EVERY and now - self.last_beat < self.heartbeat:
             return
         beat = None
-        if self.owner is not None and (force or now - self.last_beat >= HEARTBEAT_EVERY or self.rows):
+        if self.owner is not None and (force or now - self.last_beat >= self.heartbeat or self.rows):
             beat = (self.run.run_id, self.owner)
             self.last_beat = now
         rows = [ti.row(self.run.run_id) for ti in self.rows.values()]

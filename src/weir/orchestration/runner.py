@@ -67,7 +67,7 @@ def run_info(pipeline: Any, rec: RunRecord, store: PipelineStore, project: Any) 
 
 
 def execute_run(pipeline: Any, rec: RunRecord, store: PipelineStore, *, project: Any = None,
-                pools: Pools | None = None, owner: str | None = None) -> PipelineRunResult:
+                pools: Pools | None = None, owner: str | None = None, heartbeat: float = 2.0) -> PipelineRunResult:
     """Run (or resume) the tasks of a claimed run that are not done; record the run's final state."""
     start = time.time()
     owner = owner or new_owner()
@@ -78,7 +78,7 @@ def execute_run(pipeline: Any, rec: RunRecord, store: PipelineStore, *, project:
     if pools is None:
         pools = Pools(getattr(project, "pools", None) if project is not None else None)
     executor = RunExecutor(pipeline, info, pools=pools, owner=owner, existing=store.task_instances(rec.run_id),
-                           results=store.results(rec.run_id), alerts=alerts)
+                           results=store.results(rec.run_id), alerts=alerts, heartbeat=heartbeat)
     try:
         state = executor.execute()
     except BaseException:
