@@ -321,6 +321,10 @@ cli.add_command(_table_commands)
 
 # orchestration: pipelines, trigger, backfill, clear, scheduler, logs
 from weir.cli.pipelines import register as _register_pipelines  # noqa: E402
+from weir.cli.ingest import ingest as _ingest_command  # noqa: E402 - needs the helpers above
+
+cli.add_command(_ingest_command)
+
 
 _register_pipelines(cli)
 

@@ -19,6 +19,7 @@ from weir.project.assets import LoadedAsset, asset_paths, load_assets
 from weir.project.configs import folder_config, merge
 from weir.project.package import Package, installed_packages, read_package, scoped_vars
 from weir.project.properties import Patch, Properties, SourceTable, TestEntry, read_properties
+from weir.project.streams import stream_sources
 from weir.project.targets import resolve_target
 from weir.project.validate import validate_node
 from weir.sql.compile import render
@@ -73,7 +74,7 @@ class Project:
     def find(self, name: str) -> Node:
         """A node by name (model, seed, snapshot, test) with a did-you-mean on failure."""
         for n in self.graph:
-            if n.name == name and n.resource_type != "source":
+            if n.name == name and n.resource_type not in ("source", "ingest"):
                 return n
         for n in self.graph:
             if n.resource_type == "source" and f"{n.source_name}.{n.name}" == name:
@@ -306,7 +307,9 @@ class _Loader:
                 ))
 
     def _parse_sources(self, pkg: Package, props: Properties) -> None:
-        for st in props.sources:
+        # stream nodes' tables (streams/*.yml) are sources of `streams`: source('streams', name)
+        streams = stream_sources(pkg.root, pkg.config.get("stream-paths"), self.target.schema) if pkg.is_root else []
+        for st in props.sources + streams:
             folders = _yaml_folders(pkg, st.path)
             fqn = (pkg.name, *folders, st.source_name, st.name)
             config = merge(self._project_config("sources", pkg, fqn), st.config)
@@ -319,12 +322,27 @@ class _Loader:
                 config["database"] = st.database
             if st.loaded_at_field:
                 config["loaded_at_field"] = st.loaded_at_field
+            ingest_uid = self._add_ingest(pkg, st, fqn)
             self._add(Node(
                 unique_id=f"source.{pkg.name}.{st.source_name}.{st.name}", name=st.name,
                 resource_type="source", package=pkg.name, path=st.path, root_path=str(pkg.root),
                 config=config, fqn=fqn, description=st.description,
                 columns=tuple(st.columns), source_name=st.source_name, line=st.line,
+                depends_on=(ingest_uid,) if ingest_uid else (),
             ))
+
+    def _add_ingest(self, pkg: Package, st: SourceTable, fqn: tuple[str, ...]) -> str | None:
+        """An ``ingest`` node upstream of a source whose YAML has an ``ingest:`` block."""
+        if st.ingest is None:
+            return None
+        uid = f"ingest.{pkg.name}.{st.source_name}.{st.name}"
+        self._add(Node(
+            unique_id=uid, name=f"{st.source_name}.{st.name}", resource_type="ingest", package=pkg.name,
+            path=st.path, root_path=str(pkg.root), fqn=fqn, source_name=st.source_name, line=st.line,
+            config={"ingest": st.ingest, "source": f"source.{pkg.name}.{st.source_name}.{st.name}",
+                    "tags": st.config.get("tags") or []},
+        ))
+        return uid
 
     # -- generic tests -------------------------------------------------------------
     def _generic_tests(self, pkg: Package, props: Properties, registry: MacroRegistry) -> None:

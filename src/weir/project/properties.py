@@ -54,6 +54,8 @@ class SourceTable:
     line: int | None
     loaded_at_field: str | None = None
     freshness: dict[str, Any] | None = None
+    #: the ``ingest:`` block (source-level keys, then the table's own), None when not ingested
+    ingest: dict[str, Any] | None = None
 
 
 @dataclass
@@ -179,6 +181,15 @@ def _source(src: Any, path: str, text: str) -> list[SourceTable]:
                 line=line_of(text, f"name: {tname}"),
                 loaded_at_field=t.get("loaded_at_field", src.get("loaded_at_field")),
                 freshness=t.get("freshness", src.get("freshness")),
+                ingest=_ingest_block(src, t),
             )
         )
     return out
+
+
+def _ingest_block(src: dict[str, Any], table: dict[str, Any]) -> dict[str, Any] | None:
+    """The source's ``ingest:`` keys overridden by the table's; None when neither has one."""
+    outer, inner = src.get("ingest"), table.get("ingest")
+    if outer is None and inner is None:
+        return None
+    return {**(outer if isinstance(outer, dict) else {}), **(inner if isinstance(inner, dict) else {})}

@@ -7,6 +7,7 @@ import difflib
 
 from weir.errors import ConfigError
 from weir.graph import Node
+from weir.project.ingest import validate_ingest
 
 CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "model": {
@@ -27,6 +28,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 
 def validate_node(node: Node) -> None:
     """Raise ConfigError naming the node's file and the bad key."""
+    if node.resource_type == "ingest":
+        validate_ingest(node)
     for key, allowed in CHOICES.get(node.resource_type, {}).items():
         value = node.config.get(key)
         if value is None:

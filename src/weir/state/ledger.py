@@ -148,8 +148,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     create index pipeline_runs_by_state on pipeline_runs(state, pipeline_id);
     """,
-    # 4: ingestion — cursors / high-water marks, files loaded.
-    "select 1",
+    # 4: ingestion — one row per load (the cursor itself lives in the table's commit).
+    """
+    create table ingest_loads (
+        run_id text not null,
+        unique_id text not null,
+        source text not null,
+        relation text not null,
+        mode text not null,
+        rows_read integer,
+        rows_written integer,
+        rows_deleted integer,
+        rows_quarantined integer,
+        bytes_read integer,
+        commits integer,
+        table_version integer,
+        cursor text,
+        duration_s real,
+        recorded_at real not null
+    );
+    create index ingest_loads_by_node on ingest_loads(unique_id);
+    """,
     # 5: streaming — per-batch stream metrics.
     "select 1",
 )

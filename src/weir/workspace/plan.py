@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from weir.graph import Graph, select
 
 COMMAND_TYPES = {
-    "build": ("model", "asset", "seed", "snapshot", "test"),
+    "build": ("ingest", "model", "asset", "seed", "snapshot", "test"),
+    "ingest": ("ingest",),
     "run": ("model", "asset"),
     "seed": ("seed",),
     "snapshot": ("snapshot",),
@@ -43,6 +44,9 @@ def make_plan(graph: Graph, command: str, select_: Sequence[str] | None, exclude
               *, full_refresh: bool = False) -> Plan:
     types = COMMAND_TYPES[command]
     chosen = select(graph, select_, exclude)
+    if "ingest" in types:  # a selected source brings the ingestion that fills it
+        chosen |= {p for u in list(chosen) if graph.nodes[u].resource_type == "source"
+                   for p in graph.parents[u] if graph.nodes[p].resource_type == "ingest"}
     # dbt's indirect selection: tests of selected nodes come along
     if "test" in types and select_:
         for uid, node in graph.nodes.items():

@@ -174,6 +174,11 @@ class Workspace(TableOps):
             sql = test_sql(rt, node) if node.resource_type == "test" else rt.compiler.compile(node)
             rt.compiler.write_compiled(node, sql)
             out[uid] = sql
+    def ingest(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
+               full_refresh: bool = False, **kw: Any) -> RunResult:
+        """Run the ingestion of the selected sources (``source:shop``), nothing else."""
+        return self.run_plan(self.plan("ingest", select, exclude, full_refresh=full_refresh), **kw)
+
         return out
 
     # -- reading ---------------------------------------------------------------------------
@@ -217,3 +222,10 @@ _DISPATCH = {
     "snapshot": materialize_snapshot,
     "test": run_test,
 }
+def _run_ingest(rt: Runtime, node: Node, res: NodeResult) -> None:
+    from weir.workspace.ingest import run_ingest_node
+
+    run_ingest_node(rt, node, res)
+
+
+    "ingest": _run_ingest,
