@@ -245,15 +245,19 @@ class IcebergFormat(TableFormat):
             return self._commit(table, before)
 
     def _commit(self, table: Any, before: int) -> Commit:
-        added, operation = 0, ""
+        # rows of the batch = records added by append snapshots (a copy-on-write delete's
+        # overwrite snapshot re-adds the rows it kept)
+        appended, added, operation = 0, 0, ""
         for snap in _ancestors(table):
             if snap.sequence_number <= before:
                 break
             props = snap.summary.additional_properties if snap.summary else {}
+            kind = str(snap.summary.operation.value) if snap.summary else ""
             added += int(props.get("added-records", 0))
-            operation = operation or (str(snap.summary.operation.value) if snap.summary else "")
-        return Commit(version=_version(table), rows_written=added, operation=operation,
-                      scan=iceberg_scan_sql(table))
+            appended += int(props.get("added-records", 0)) if kind == "append" else 0
+            operation = operation or kind
+        return Commit(version=_version(table), rows_written=appended if operation == "append" else added,
+                      operation=operation, scan=iceberg_scan_sql(table))
 
     def _errors(self, doing: str, relation: Relation) -> _Errors:
         return _Errors(f"{doing} Iceberg table {relation}", self.storage)
