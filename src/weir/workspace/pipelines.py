@@ -194,6 +194,9 @@ class ProjectPipelines:
                 if report:
                     report(f"{iso(iv[0])[:19]} is running elsewhere ({rec.owner}): skipped")
                 continue
+            if rec.state == "failed":  # resume: rerun what failed, keep what succeeded
+                self.store.clear_tasks(rec.run_id, ["failed", "upstream_failed"])
+                rec = self.store.run(rec.run_id) or rec
             todo.append(rec)
 
         def one(rec: RunRecord) -> PipelineRunResult:
