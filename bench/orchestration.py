@@ -46,7 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import VENVS, WEIR_PY, WORK, Measured, fmt_s, log, run_measured  # noqa: E402
+from _common import VENVS, WEIR_PY, WORK, Measured, fmt_s, log, run_measured
 
 N_CHAINS, CHAIN_LEN, JOIN_DEPTHS = 10, 98, (33, 66)
 PEERS = {"dagster": ["dagster==1.13.*"], "prefect": ["prefect>=3,<4"]}
