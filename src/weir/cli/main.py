@@ -76,8 +76,11 @@ def cli(ctx: click.Context, debug: bool, log_format: str) -> None:
     """weir: dbt-compatible models, pipelines, quality gates and lakehouse tables."""
     ctx.ensure_object(dict)
     ctx.obj.update(debug=debug, log_format=log_format)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from weir.logs import setup_logging
+
+    # structured logs on stderr: run id and node on every line, secrets redacted
+    setup_logging(level=logging.DEBUG if debug else logging.INFO if log_format == "json" else logging.WARNING,
+                  fmt=log_format)
 
 
 def _run_command(command: str) -> Callable[..., Any]:
@@ -327,6 +330,12 @@ cli.add_command(_ingest_command)
 
 
 _register_pipelines(cli)
+
+
+# lineage and the docs site: lineage, docs generate|serve
+from weir.cli.lineage import register as _register_lineage  # noqa: E402
+
+_register_lineage(cli)
 
 
 def main() -> None:

@@ -82,6 +82,22 @@ class Target(BaseModel):
         return data
 
 
+class OpenLineageSettings(BaseModel):
+    """Where run events go: an HTTP endpoint (``url``; the env ``OPENLINEAGE_URL`` also works)
+    and/or a JSON-lines ``file``. The API key is read from the variable ``api_key_env`` names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    endpoint: str = "api/v1/lineage"
+    api_key_env: str | None = None
+    file: str | None = None
+    #: job namespace (default: the project's name)
+    namespace: str | None = None
+    #: seconds a run waits at its end for queued events to be sent
+    timeout: float = 5.0
+
+
 class WeirSettings(BaseModel):
     """weir's own optional ``weir.yml`` at the project root."""
 
@@ -104,6 +120,8 @@ class WeirSettings(BaseModel):
     asset_paths: list[str] | None = Field(None, alias="asset-paths")
     pools: dict[str, int] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)
+    # OpenLineage run events (see docs/lineage.md)
+    openlineage: OpenLineageSettings | None = None
 
 
 def env_overrides(section: str) -> dict[str, str]:
