@@ -55,7 +55,8 @@ class DeltaFormat(TableFormat):
             return None
         except OSError as exc:  # unreachable store, bad credentials: one line, no secrets
             raise FormatError(f"cannot open Delta table {relation} at {self.location(relation)}: "
-                              f"{self._safe(exc)}") from None
+                              f"{self._safe(exc).splitlines()[0]}",
+                              hint="check the warehouse's storage credentials and endpoint") from None
 
     def exists(self, relation: Relation) -> bool:
         loc = self.location(relation)
@@ -123,13 +124,24 @@ class DeltaFormat(TableFormat):
 
     def merge(self, relation: Relation, data: pa.RecordBatchReader, *, keys: Sequence[str],
               metadata: dict[str, str], delete_matched: bool = False, merge_schema: bool = False,
-              update_columns: Sequence[str] | None = None, app: AppCommit | None = None) -> Commit:
+              update_columns: Sequence[str] | None = None, app: AppCommit | None = None,
+              delete_flag: str | None = None) -> Commit:
+        # delete_flag (added by weir.streaming for CDC; not yet on the TableFormat contract):
+        # a boolean column of ``data``; its true rows delete their matched row, are never
+        # inserted, and the column itself is not written.
         dt = self._table(relation)
         if dt is None:
             raise FormatError(f"cannot merge into {relation}: the table does not exist")
         on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
         try:
-            if delete_matched:
+            if delete_flag:
+                cols = {_q(f.name): f"s.{_q(f.name)}" for f in data.schema if f.name != delete_flag}
+                flag = f"s.{_q(delete_flag)}"
+                (dt.merge(data, predicate=on, source_alias="s", target_alias="t",
+                          commit_properties=self._props(metadata, app), merge_schema=merge_schema)
+                 .when_matched_delete(predicate=flag).when_matched_update(updates=cols)
+                 .when_not_matched_insert(updates=cols, predicate=f"NOT {flag}").execute())
+            elif delete_matched:
                 self._delete_insert(dt, data, keys, on, self._props(metadata, app), merge_schema)
             else:
                 merger = dt.merge(data, predicate=on, source_alias="s", target_alias="t",

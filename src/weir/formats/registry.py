@@ -35,6 +35,8 @@ def register_s3(engine: DuckDBEngine, storage: S3Storage) -> None:
     """Let the engine's ``read_parquet`` open ``s3://`` paths (pointer views of tables in an
     S3 warehouse) through pyarrow's S3 client: DuckDB's httpfs extension is not needed.
     The registration lives as long as the engine; every process registers on open."""
+    if not hasattr(getattr(engine, "con", None), "register_filesystem"):
+        return  # an engine with its own S3 access (Spark) reads s3:// itself
     try:
         fs = storage.fsspec_filesystem()
     except ImportError:
