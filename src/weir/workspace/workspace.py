@@ -19,6 +19,8 @@ from weir.errors import GraphError
 from weir.formats.base import TableFormat
 from weir.formats.registry import make_formats
 from weir.graph import Node
+from weir.lineage import Lineage
+from weir.logs import log_context
 from weir.materialize.compiler import Compiler
 from weir.materialize.models import materialize_model
 from weir.materialize.runtime import NodeResult, Runtime, sync_catalog
@@ -28,6 +30,7 @@ from weir.project.loader import Project, load_project
 from weir.sql.relation import Relation
 from weir.state import Ledger
 from weir.workspace.executor import Reporter, execute
+from weir.workspace.observers import Notifier, RunInfo, RunObserver, default_observers
 from weir.workspace.plan import Plan, make_plan
 from weir.workspace.tables import TableOps
 
@@ -70,6 +73,8 @@ class Workspace(TableOps):
             self.engine.close()
             raise
         self._ledger: Ledger | None = None
+        #: told of every run and node start/finish (None: the defaults, built at the first run)
+        self.observers: list[RunObserver] | None = None
         try:  # unreadable tables (credentials): release the catalog file before raising
             sync_catalog(self.engine, self.formats)
         except BaseException:
@@ -120,6 +125,10 @@ class Workspace(TableOps):
         rt = self._runtime(run_id, plan.full_refresh, plan.command)
         self.ledger.start_run(run_id, plan.command, self.project.name, self.project.target.name,
                               {"nodes": len(plan), "full_refresh": plan.full_refresh})
+        if self.observers is None:
+            self.observers = default_observers(self)
+        notify = Notifier(self.observers, RunInfo(run_id, plan.command, self.project.name, tuple(plan.ids)))
+        notify.run_started()
         for schema in {r.schema for u, r in self.project.relations.items()
                        if r.schema and u in set(plan.ids) and r.type != "external"}:
             self.engine.ensure_schema(schema)
@@ -136,8 +145,12 @@ class Workspace(TableOps):
                 observe_table(rt, self.ledger, node, res)
             return res
 
-        results = execute(plan, run_node, threads=threads or self.project.target.threads, report=report,
-                          names=names, debug=debug)
+        def run_logged(uid: str) -> NodeResult:
+            with log_context(run_id=run_id, node=uid):  # every log line of the node carries both
+                return run_node(uid)
+
+        results = execute(plan, run_logged, threads=threads or self.project.target.threads,
+                          report=notify.reporter(report), names=names, debug=debug)
         self.ledger.flush(
             [(run_id, r.unique_id, r.name, r.resource_type, r.status, r.rows, r.duration, r.message or None,
               r.compiled_path, r.started_at, r.started_at + r.duration) for r in results],
@@ -146,6 +159,7 @@ class Workspace(TableOps):
         record_outcomes(self.ledger, run_id, self.project.graph, results)
         out = RunResult(run_id, plan.command, results, time.time() - start)
         self.ledger.finish_run(run_id, "success" if out.success else "error")
+        notify.run_finished(out)
         return out
 
     def build(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
@@ -216,6 +230,12 @@ class Workspace(TableOps):
 
     def node(self, name: str) -> Node:
         return self.project.find(name)
+
+    def lineage(self, *, use_cache: bool = True) -> Lineage:
+        """Table and column lineage of the project as plain data (``weir.lineage.Lineage``)."""
+        from weir.workspace.lineage import project_lineage
+
+        return project_lineage(self, use_cache=use_cache)
 
 
 
