@@ -337,6 +337,11 @@ from weir.cli.lineage import register as _register_lineage  # noqa: E402
 
 _register_lineage(cli)
 
+# streams: weir stream [NODE...] | publish | status
+from weir.cli.stream import stream as _stream_command  # noqa: E402 - needs the helpers above
+
+cli.add_command(_stream_command)
+
 
 def main() -> None:
     debug = "--debug" in sys.argv

@@ -170,7 +170,27 @@ MIGRATIONS: tuple[str, ...] = (
     create index ingest_loads_by_node on ingest_loads(unique_id);
     """,
     # 5: streaming — per-batch stream metrics.
-    "select 1",
+    """
+    create table stream_batches (
+        run_id text not null,
+        stream text not null,
+        batch_seq integer not null,
+        started_at real not null,
+        finished_at real not null,
+        messages integer not null,
+        bytes integer not null,
+        written integer not null,
+        dead_letters integer not null,
+        late integer not null,
+        warned integer not null,
+        latency_s real,
+        lag integer,
+        table_version integer,
+        partitions text
+    );
+    create index stream_batches_by_stream on stream_batches(stream, finished_at);
+    create index stream_batches_by_run on stream_batches(run_id);
+    """,
 )
 
 
