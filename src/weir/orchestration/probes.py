@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import pyarrow.fs as pafs
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
+#: formats whose "commits" are plain files (a source's external_location): newest modification time
+FILE_FORMATS = frozenset({"files", "parquet", "csv", "json"})
 _ICEBERG_METADATA = re.compile(r"^(?:v)?(\d+)(?:-[^/]*)?\.metadata\.json$")
 
 
@@ -128,7 +130,10 @@ def table_committed_since(format: str, uri: str, since: dt.datetime,
 
 
 def last_commit_time(format: str, uri: str, storage_options: Mapping[str, str] | None = None) -> dt.datetime | None:
-    """When the table was last committed (UTC), or None when there is no table at ``uri`` yet."""
+    """When the table was last committed (UTC), or None when there is no table at ``uri`` yet.
+
+    Plain files (``files``/``parquet``/``csv``/``json``, a path, folder or glob): the newest modification time.
+    """
     if format == "delta":
         table = _delta(uri, storage_options)
         if table is None:
@@ -140,12 +145,19 @@ def last_commit_time(format: str, uri: str, storage_options: Mapping[str, str] |
         static = _iceberg(uri, storage_options)
         snapshot = static.current_snapshot() if static is not None else None
         return _from_millis(snapshot.timestamp_ms) if snapshot is not None else None
+    if format in FILE_FORMATS:
+        times = [mtime for _, mtime in _list_files(uri, storage_options)]
+        return max(times) if times else None
     raise _unsupported(format, uri)
 
 
 def partition_exists(format: str, uri: str, values: Mapping[str, Any],
                      storage_options: Mapping[str, str] | None = None) -> bool:
-    """Whether a live data file of the table has exactly these partition values (compared as text)."""
+    """Whether a live data file of the table has exactly these partition values (compared as text).
+
+    Delta: the add actions of the log; Iceberg: the current snapshot's data files (partition field
+    names); plain files: ``col=value`` folders in their paths.
+    """
     want = {k: _text(v) for k, v in values.items()}
     if format == "delta":
         table = _delta(uri, storage_options)
@@ -168,9 +180,37 @@ def partition_exists(format: str, uri: str, values: Mapping[str, Any],
         if static.current_snapshot() is None:
             return False
         found = static.inspect.files().column("partition").to_pylist()
+    elif format in FILE_FORMATS:  # hive-style folders: .../day=2024-01-05/region=eu/part-0.parquet
+        found = [_hive_values(path) for path, _ in _list_files(uri, storage_options)]
     else:
         raise _unsupported(format, uri)
     return any(all(_text(part.get(k)) == v for k, v in want.items()) for part in found)
+
+
+def _hive_values(path: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in path.split("/")[:-1] if "=" in part)
+
+
+def _list_files(uri: str, storage_options: Mapping[str, str] | None) -> list[tuple[str, dt.datetime]]:
+    """(path, modification time) of every file at a path, under a folder, or matching a glob."""
+    import pyarrow.fs as pafs
+
+    if "://" in uri and not uri.startswith("file://"):
+        fs, path = filesystem_for(uri, storage_options)
+    else:
+        fs, path = pafs.LocalFileSystem(), os.path.abspath(uri.removeprefix("file://"))
+    pattern = path if _GLOB_CHARS.search(path) else None
+    base = _GLOB_CHARS.split(path, maxsplit=1)[0].rsplit("/", 1)[0] if pattern else path
+    try:
+        info = fs.get_file_info(base)
+        if info.type == pafs.FileType.NotFound:
+            return []
+        infos = [info] if info.type == pafs.FileType.File else \
+            fs.get_file_info(pafs.FileSelector(base, recursive=True, allow_not_found=True))
+    except OSError as exc:
+        raise TransientError(f"cannot list {_redact(uri)}: {exc}") from None
+    return [(i.path, _aware(i.mtime)) for i in infos
+            if i.type == pafs.FileType.File and i.mtime is not None and (pattern is None or glob_match(i.path, pattern))]
 
 
 def _check_columns(want: Mapping[str, Any], columns: list[str], uri: str) -> None:
@@ -226,7 +266,7 @@ def _iceberg_properties(storage_options: Mapping[str, str] | None) -> dict[str, 
 
 def _unsupported(format: str, uri: str) -> FormatError:
     return FormatError(f"cannot read commits of a {format!r} table ({_redact(uri)})",
-                       hint="table sensors support Delta and Iceberg tables")
+                       hint="table sensors support Delta and Iceberg tables and plain files (external_location)")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -40,7 +40,7 @@ class TableSensor(Sensor):
     """Succeeds when a table has a fresh commit and/or a partition.
 
     ``table`` is a model, seed, snapshot or source name of the project, or a table URI (then
-    ``format`` says delta or iceberg). ``newer_than`` is a timedelta (a commit at or after
+    ``format`` says delta, iceberg or files — a path, folder or glob of plain files). ``newer_than`` is a timedelta (a commit at or after
     ``data_interval_end - newer_than``) or ``"data_interval_end"`` (a commit at or after the end
     of the run's interval); ``partition`` maps partition columns to (templated) values. With
     neither, any commit will do (the table exists).
@@ -55,8 +55,8 @@ class TableSensor(Sensor):
         if isinstance(newer_than, str) and newer_than != "data_interval_end":
             self._error(f"newer_than of {self.task_id} must be a timedelta or 'data_interval_end', "
                         f"not {newer_than!r}")
-        if format not in ("delta", "iceberg"):
-            self._error(f"format of {self.task_id} must be 'delta' or 'iceberg', not {format!r}")
+        if format not in ("delta", "iceberg", *sorted(probes.FILE_FORMATS)):
+            self._error(f"format of {self.task_id} must be delta, iceberg or files, not {format!r}")
         self.table, self.newer_than, self.format = table, newer_than, format
         self.partition = dict(partition) if partition else None
         self.storage_options = dict(storage_options) if storage_options else None

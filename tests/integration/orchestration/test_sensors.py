@@ -4,6 +4,8 @@ run), and the probes behind them against S3 (SeaweedFS)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,12 @@ from weir.orchestration.probes import last_commit_time, partition_exists, path_e
 from weir.orchestration.sensors import FileSensor, PipelineSensor, TableSensor
 from weir.sql.relation import Relation
 from weir.state.pipelines import PipelineStore
+from weir.workspace.pipelines import ProjectPipelines
 
 pytestmark = pytest.mark.integration
 
 DAY = "2024-01-05"
+SALES = Path(__file__).resolve().parents[3] / "examples" / "sales"
 
 
 @pytest.fixture
@@ -40,11 +44,6 @@ def later(seconds: float, action: Any) -> threading.Timer:
 def rows(days: list[str]) -> pa.RecordBatchReader:
     table = pa.table({"order_id": list(range(len(days))), "day": days})
     return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
-
-
-def task_log(caplog: pytest.LogCaptureFixture, task_id: str) -> str:
-    """Every line a task logged over all its pokes (the stored attempt log keeps the last poke's)."""
-    return "\n".join(r.getMessage() for r in caplog.records if r.name.endswith(f".{task_id}"))
 
 
 # --------------------------------------------------------------------------- files
@@ -110,26 +109,28 @@ def test_a_waiting_sensor_does_not_block_other_tasks_with_one_slot(tmp_path: Pat
 # --------------------------------------------------------------------------- tables
 
 
-def test_table_sensor_waits_for_the_runs_partition(tmp_path: Path, store: PipelineStore,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_table_sensor_waits_for_the_runs_partition(tmp_path: Path, store: PipelineStore) -> None:
     fmt = DeltaFormat(str(tmp_path / "wh"))
     rel = Relation(schema="raw", identifier="orders")
     fmt.write(rel, rows(["2024-01-04"]), mode="overwrite", metadata={}, partition_by=["day"])
     uri = fmt.location(rel)
 
     with Pipeline("marts", schedule="@daily", start_date=dt.datetime(2024, 1, 1)) as p:
+        # "build" reports what it saw: the partition is there only if the sensor waited for it
         TableSensor("orders_landed", table=uri, partition={"day": "{{ ds }}"}, newer_than=dt.timedelta(days=1),
-                    poke_interval=0.05, timeout=60) >> PythonTask("build", python_callable=lambda: "built")
+                    poke_interval=0.05, timeout=60) >> \
+            PythonTask("build", python_callable=lambda ds: partition_exists("delta", uri, {"day": ds}),
+                       op_kwargs={"ds": "{{ ds }}"})
     timer = later(0.4, lambda: fmt.write(rel, rows([DAY, DAY]), mode="append", metadata={}))
     result = p.run(DAY, store=store)
     timer.join()
     assert result.state == "success", result.errors
-    assert result.results["build"] == "built"
-    assert "no partition {'day': '2024-01-05'} yet" in task_log(caplog, "orders_landed")
+    assert result.results["build"] is True
+    [(_, _, log)] = store.logs(result.run_id, "orders_landed")
+    assert f"table {uri} committed at" in log
 
 
-def test_table_sensor_wants_a_commit_after_the_interval_end(tmp_path: Path, store: PipelineStore,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_table_sensor_wants_a_commit_after_the_interval_end(tmp_path: Path, store: PipelineStore) -> None:
     fmt = DeltaFormat(str(tmp_path / "wh"))
     rel = Relation(schema="raw", identifier="orders")
     fmt.write(rel, rows([DAY]), mode="overwrite", metadata={})
@@ -143,7 +144,35 @@ def test_table_sensor_wants_a_commit_after_the_interval_end(tmp_path: Path, stor
                     soft_fail=True)
     result = p.run(future, store=store)
     assert result.task_states == {"fresh": "failed", "exists": "success", "missing": "skipped"}
-    assert "is before" in task_log(caplog, "fresh")
+    [(_, _, log)] = store.logs(result.run_id, "fresh")  # the last poke's lines
+    assert "is before" in log
+
+
+SEED_WATCH = """
+from weir.orchestration import DAG, BuildTask, PythonOperator, TableSensor
+
+with DAG("seed_watch", max_active_tasks=1) as dag:
+    TableSensor("wait_for_country_codes", table="country_codes", poke_interval=0.05, timeout=120) >> \\
+        PythonOperator(task_id="count", python_callable=lambda project: project.execute_sql(
+            "select count(*) from main.country_codes")[0][0])
+    BuildTask("load_seed", select="country_codes")
+    TableSensor("view_is_no_table", table="stg_orders", poke_interval=0.05, timeout=5)
+"""
+
+
+def test_table_sensor_finds_a_project_table_by_name(tmp_path: Path) -> None:
+    # the sensor waits for a seed that another task of the run loads; one slot, so this also
+    # shows the sensor leaving its slot to the build
+    root = tmp_path / "sales"
+    shutil.copytree(SALES, root, ignore=shutil.ignore_patterns("lakehouse", ".weir", "target", "data", "__pycache__"))
+    (root / "pipelines" / "seed_watch.py").write_text(textwrap.dedent(SEED_WATCH))
+    with ProjectPipelines(root) as pp:
+        result = pp.trigger("seed_watch")
+        pp.handle.close()
+    assert result.task_states == {"wait_for_country_codes": "success", "count": "success", "load_seed": "success",
+                                  "view_is_no_table": "failed"}
+    assert result.results["count"] > 0
+    assert "model stg_orders is not stored as a table" in result.errors["view_is_no_table"]
 
 
 # --------------------------------------------------------------------------- other pipelines
@@ -160,15 +189,20 @@ def _upstream(fail: bool) -> Pipeline:
     return p
 
 
+def report(store: PipelineStore, logical_date: dt.datetime) -> str:
+    """What the task after the sensor sees: the upstream run's state at that moment."""
+    upstream = (logical_date - dt.timedelta(hours=1)).isoformat(timespec="microseconds")
+    return f"upstream was {store.run_state('upstream', upstream)}"
+
+
 def _downstream(**sensor: Any) -> Pipeline:
     with Pipeline("downstream", schedule="0 6 * * *", start_date=dt.datetime(2024, 1, 1)) as p:
         PipelineSensor("wait_upstream", external_pipeline="upstream", execution_delta=dt.timedelta(hours=1),
-                       poke_interval=0.05, **sensor) >> PythonTask("report", python_callable=lambda: "done")
+                       poke_interval=0.05, **sensor) >> PythonTask("report", python_callable=report)
     return p
 
 
-def test_pipeline_sensor_waits_for_the_other_pipelines_interval(tmp_path: Path, store: PipelineStore,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_pipeline_sensor_waits_for_the_other_pipelines_interval(tmp_path: Path, store: PipelineStore) -> None:
     upstream, downstream = _upstream(fail=False), _downstream(timeout=60)
 
     def run_upstream() -> None:  # as another process would: its own connection to the same ledger
@@ -182,10 +216,9 @@ def test_pipeline_sensor_waits_for_the_other_pipelines_interval(tmp_path: Path, 
     result = downstream.run(f"{DAY}T06:00:00", store=store)
     timer.join()
     assert result.state == "success", result.errors
-    assert result.results["report"] == "done"
+    assert result.results["report"] == "upstream was success"
     assert store.run_state("upstream", "2024-01-05T05:00:00.000000+00:00") == "success"
-    log = task_log(caplog, "wait_upstream")
-    assert "upstream for 2024-01-05T05:00:00.000000+00:00 is not there yet" in log
+    [(_, _, log)] = store.logs(result.run_id, "wait_upstream")
     assert "upstream for 2024-01-05T05:00:00.000000+00:00 is success" in log
 
 
@@ -197,7 +230,7 @@ def test_pipeline_sensor_soft_fails_when_the_other_run_never_comes(store: Pipeli
 def test_pipeline_sensor_and_external_task(store: PipelineStore) -> None:
     assert _upstream(fail=False).run(f"{DAY}T05:00:00", store=store).state == "success"
     result = _downstream(timeout=60).run(f"{DAY}T06:00:00", store=store)
-    assert result.state == "success" and result.results["report"] == "done"
+    assert result.state == "success" and result.results["report"] == "upstream was success"
     with Pipeline("by_task") as p:
         PipelineSensor("wait_extract", external_dag_id="upstream", external_task_id="extract",
                        poke_interval=0.05, timeout=60)

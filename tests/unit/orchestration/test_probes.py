@@ -113,5 +113,24 @@ def test_iceberg_snapshot_time_and_identity_partitions(tmp_path: Path) -> None:
 
 
 def test_formats_without_a_commit_log_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(FormatError, match="cannot read commits of a 'parquet' table"):
-        table_committed_since("parquet", str(tmp_path), dt.datetime.now(UTC))
+    with pytest.raises(FormatError, match="cannot read commits of a 'duckdb' table"):
+        table_committed_since("duckdb", str(tmp_path), dt.datetime.now(UTC))
+
+
+def test_plain_files_commit_time_is_the_newest_file_and_partitions_are_hive_folders(tmp_path: Path) -> None:
+    import os
+
+    base = tmp_path / "external" / "orders"
+    assert last_commit_time("files", str(base / "*.parquet")) is None
+    (base / "day=2024-01-05").mkdir(parents=True)
+    old, new = base / "day=2024-01-05" / "part-0.parquet", base / "day=2024-01-05" / "part-1.parquet"
+    old.write_bytes(b"x")
+    new.write_bytes(b"y")
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_700_000_100, 1_700_000_100))
+    newest = dt.datetime.fromtimestamp(1_700_000_100, UTC)
+    assert last_commit_time("files", str(base)) == newest
+    assert last_commit_time("parquet", str(base / "**" / "*.parquet")) == newest
+    assert last_commit_time("files", str(old)) == dt.datetime.fromtimestamp(1_700_000_000, UTC)
+    assert partition_exists("files", str(base), {"day": "2024-01-05"})
+    assert not partition_exists("files", str(base), {"day": "2024-01-06"})
