@@ -7,6 +7,12 @@ A source is anything with a name, an optional cursor column and these four metho
     read(state) -> Iterator[pa.RecordBatch]      # bounded batches; resume from ``state``
     next_state(state, batch) -> dict             # the position after ``batch`` (JSON-able)
     describe() -> str                            # "postgres source shop.orders (app@db:5432/shop)"
+
+Optional, for sources that keep their own position (files, APIs)::
+
+    tracks_position: bool                        # True: mode incremental needs no cursor column
+    prepare(state) -> None                       # called once with the stored state before schema()
+    take_quarantined() -> list[Quarantined]      # rows the source refused while making the last batch
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ class LoadSpec:
         if self.contract not in CONTRACTS:
             raise ConfigError(f"{where}: unknown contract {self.contract!r}",
                               hint=f"use one of: {', '.join(CONTRACTS)}")
-        if self.mode == "incremental" and not source.cursor:
+        if self.mode == "incremental" and not source.cursor and not getattr(source, "tracks_position", False):
             raise ConfigError(f"{where}: mode incremental needs a cursor column", hint="set cursor: <column>")
         if self.mode == "merge" and not self.primary_key:
             raise ConfigError(f"{where}: mode merge needs a primary_key", hint="set primary_key: [<column>, ...]")

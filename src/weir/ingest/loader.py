@@ -87,7 +87,8 @@ def load(source: Source, into: str | Relation, *, mode: str | None = None, contr
     relation = into if isinstance(into, Relation) else _relation(into)
     fmt = table_format or _format(project, warehouse)
     keys = tuple(primary_key or getattr(source, "primary_key", ()) or ())
-    chosen = mode or ("merge" if keys else "incremental" if source.cursor else "full")
+    tracks = source.cursor or getattr(source, "tracks_position", False)
+    chosen = mode or ("merge" if keys else "incremental" if tracks else "full")
     spec = LoadSpec(mode=chosen, contract=contract, primary_key=keys, soft_delete=soft_delete)
     return Loader(source, relation, fmt, spec, app_id=app_id or app_id_for(source.name), run_id=run_id,
                   metadata=metadata or {}, full_refresh=full_refresh).run()
@@ -137,6 +138,8 @@ class Loader:
         self.version = prev.version if prev else 0
         state = {} if self.full_refresh or self.spec.mode == "full" or prev is None else dict(prev.state)
         table_schema = self.fmt.schema(self.relation) if exists else None
+        if hasattr(self.source, "prepare"):  # sources that pick what to read from the state (files)
+            self.source.prepare(state)
         incoming = flatten_schema(self.source.schema())
         replace = self.full_refresh or (self.spec.mode == "full" and self.spec.contract == "evolve")
         plan = reconcile(None if replace else table_schema, incoming, self.spec.contract, self.where)
@@ -169,7 +172,7 @@ class Loader:
                 for raw in self.source.read(state):
                     self._count(raw)
                     done = conform(flatten(raw), plan)
-                    held.extend(done.quarantined)
+                    held.extend(done.quarantined + _refused(self.source))
                     self.result.rows_written += done.batch.num_rows
                     yield done.batch
             except BaseException as exc:  # re-raised below as itself, not as a format error
@@ -204,6 +207,7 @@ class Loader:
             if incremental and cursor:
                 batch = after_cursor(batch, cursor, state)
             done = conform(batch, plan)
+            done.quarantined.extend(_refused(self.source))
             if done.batch.num_rows == 0 and not done.quarantined and new_state == state:
                 continue
             app = self._app(new_state)
@@ -286,6 +290,12 @@ class Loader:
         commit = self.fmt.write(qrel, _reader(batch), mode="append", metadata=self.metadata, schema_mode="merge",
                                 app=AppCommit(self.app_id, version, {}))
         self._record(qrel, commit)
+
+
+def _refused(source: Source) -> list[Quarantined]:
+    """Rows the source itself refused (malformed CSV lines, JSON records) with the last batch."""
+    take = getattr(source, "take_quarantined", None)
+    return list(take()) if take is not None else []
 
 
 def _reader(batch: pa.RecordBatch) -> pa.RecordBatchReader:

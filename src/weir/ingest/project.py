@@ -18,6 +18,10 @@ from weir.state import Ledger
 def source_for(node: Node, default_table: str) -> Source:
     """The Source an ingest node's block describes (nothing connects yet)."""
     block: dict[str, Any] = node.config["ingest"]
+    if block.get("type") in ("files", "rest", "mongo"):
+        from weir.ingest.configured import configured_source
+
+        return configured_source(node, block, default_table)
     connection = block["connection"] if "connection" in block else str(block.get("dsn") or "")
     common: dict[str, Any] = {
         "cursor": block.get("cursor"), "primary_key": _keys(block.get("primary_key")),
@@ -39,11 +43,14 @@ def source_for(node: Node, default_table: str) -> Source:
     raise ConfigError(f"source {node.name}: unknown ingest type {kind!r}", path=node.path, line=node.line)
 
 
+_DEFAULT_MODE = {"files": "incremental"}  # a files source loads only new files unless told otherwise
+
+
 def spec_for(node: Node) -> LoadSpec:
     block: dict[str, Any] = node.config["ingest"]
     soft = block.get("soft_delete")
     return LoadSpec(
-        mode=str(block.get("mode") or "full"), contract=str(block.get("contract") or "evolve"),
+        mode=str(block.get("mode") or _DEFAULT_MODE.get(str(block.get("type")), "full")), contract=str(block.get("contract") or "evolve"),
         primary_key=_keys(block.get("primary_key")),
         soft_delete=SoftDelete(str(soft["column"]), soft.get("value", True)) if soft else None,
     )

@@ -9,11 +9,17 @@ from typing import Any
 from weir.errors import ConfigError
 from weir.graph import Node
 
-TYPES = ("postgres", "mysql")
+TYPES = ("postgres", "mysql", "files", "rest", "mongo")
 MODES = ("full", "incremental", "merge")
 CONTRACTS = ("evolve", "freeze", "discard_row")
 KEYS = ("type", "connection", "dsn", "contract", "batch_size", "table", "query", "mode", "cursor", "primary_key",
         "soft_delete", "table_format", "enabled")
+# files / rest / mongo sources (weir.ingest.files, .rest, .mongo)
+KEYS += ("path", "format", "delimiter", "header", "column_names", "quote", "escape", "encoding", "null_values",
+         "multiline", "columns", "nested", "storage_options", "file_column",
+         "base_url", "endpoint", "params", "data_selector", "paginator", "headers", "auth", "cursor_param",
+         "timeout", "max_retries", "uri", "database", "collection", "filter", "projection")
+_OWN_CONNECTION = ("files", "rest", "mongo")  # no connection:/dsn: (path, base_url, uri instead)
 
 
 def validate_ingest(node: Node) -> None:
@@ -37,14 +43,14 @@ def validate_ingest(node: Node) -> None:
             close = difflib.get_close_matches(str(value), allowed, n=1)
             raise fail(f"invalid ingest {key} {value!r}", (f"did you mean {close[0]!r}? " if close else "")
                        + f"allowed: {', '.join(allowed)}")
-    if ("connection" in block) == ("dsn" in block):
+    if block.get("type") not in _OWN_CONNECTION and ("connection" in block) == ("dsn" in block):
         raise fail("the ingest block needs exactly one of connection: (a mapping) or dsn:")
     if "connection" in block and not isinstance(block["connection"], dict):
         raise fail("ingest connection: must be a mapping (host, port, user, password, dbname)")
     if "table" in block and "query" in block:
         raise fail("give the ingest block table: or query:, not both")
     mode = block.get("mode", "full")
-    if mode == "incremental" and not block.get("cursor"):
+    if mode == "incremental" and not block.get("cursor") and block.get("type") != "files":
         raise fail("ingest mode incremental needs a cursor column", "add cursor: <column>")
     if mode == "merge" and not block.get("primary_key"):
         raise fail("ingest mode merge needs a primary_key", "add primary_key: [<column>, ...]")
