@@ -35,3 +35,8 @@ def ingest(ctx: click.Context, select: tuple[str, ...], exclude: tuple[str, ...]
         summary(result.results, result.duration, console, ctx.obj["log_format"])
         if not result.success:
             ctx.exit(1)
+
+
+def register(group: click.Group) -> None:
+    """Add ``weir ingest`` to the CLI group."""
+    group.add_command(ingest)

@@ -321,12 +321,10 @@ from weir.cli.table import table as _table_commands  # noqa: E402 - needs the he
 
 cli.add_command(_table_commands)
 
+from weir.cli.ingest import register as _register_ingest  # noqa: E402 - needs the helpers above
 
-# orchestration: pipelines, trigger, backfill, clear, scheduler, logs
-from weir.cli.pipelines import register as _register_pipelines  # noqa: E402
-from weir.cli.ingest import ingest as _ingest_command  # noqa: E402 - needs the helpers above
+_register_ingest(cli)
 
-cli.add_command(_ingest_command)
 
 
 _register_pipelines(cli)
