@@ -16,6 +16,7 @@ connection facts are written to ``<dir>/<name>.json``:
     mariadb    {"host", "port", "user", "password", "dsn"} user root, no password
     seaweedfs  {"endpoint", "access_key", "secret_key", "region", "storage_options"} S3 API
     tansu      {"bootstrap_servers"}                        Kafka protocol, memory storage
+    mongo      {"host", "port", "uri"}                      nx-27017 (MongoDB wire protocol on SQLite)
 
 Only the standard library is used, so this runs before anything is installed.
 MariaDB comes from Debian: ``scripts/install_services.sh`` installs it.
@@ -196,11 +197,24 @@ def start_tansu(d: Path) -> dict[str, Any]:
     return {"pid": proc.pid, "bootstrap_servers": f"127.0.0.1:{port}"}
 
 
+# -- mongo (added by the ingestion sources work): nx-27017, a MongoDB wire-protocol server on
+# SQLite from PyPI -- good enough to test a pymongo client over the wire, not MongoDB itself.
+def start_mongo(d: Path) -> dict[str, Any]:
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = d / "server.log"
+    proc = spawn([bin_path("nx-27017"), "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(d / "data"),
+                  "--log-file", str(d / "nx.log"), "--pid-file", str(d / "nx.pid")], log)
+    wait_port(port, 30, proc, log)
+    return {"pid": proc.pid, "host": "127.0.0.1", "port": port, "uri": f"mongodb://127.0.0.1:{port}/"}
+
+
 STARTERS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "postgres": start_postgres,
     "mariadb": start_mariadb,
     "seaweedfs": start_seaweedfs,
     "tansu": start_tansu,
+    "mongo": start_mongo,
 }
 
 

@@ -151,7 +151,8 @@ def _csv_text(row: dict[str, Any], o: FileOptions) -> str:
 
 def _convert(batch: pa.RecordBatch, schema: pa.Schema) -> tuple[pa.RecordBatch, list[tuple[int, str]]]:
     """``batch`` (all text) cast to ``schema``; rows whose values do not convert are split off."""
-    arrays, refused = [], {}
+    arrays: list[pa.Array] = []
+    refused: dict[int, str] = {}
     for f in schema:
         col = batch.column(f.name) if f.name in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
         if pa.types.is_string(f.type):
