@@ -62,7 +62,7 @@ def serve(ctx: click.Context, out: str | None, port: int, host: str, no_generate
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         import logging
 
         logging.getLogger("weir.docs").debug(format, *args)
