@@ -358,7 +358,9 @@ def main() -> None:
     except WeirError as exc:
         if debug:
             raise
-        err_console.print(f"[red]Error:[/red] {exc}", markup=True, soft_wrap=True)
+        from weir.logs import redact
+
+        err_console.print(f"[red]Error:[/red] {redact(str(exc))}", markup=True, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
