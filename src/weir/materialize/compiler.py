@@ -75,14 +75,15 @@ class Compiler:
     def __post_init__(self) -> None:
         self.env = make_environment(parse=False)
         self.registry = MacroRegistry(self.env, root_package=self.project.name, packages=self.project.macros,
-                                      dispatch_order=self.project.dispatch)
+                                      dispatch_order=self.project.dispatch,
+                                      adapter_type=str(getattr(self.engine, "name", "duckdb")))
         self._ephemeral: dict[str, str] = {}
 
     def context(self, node: Node, *, is_incremental: bool = False, extra: dict[str, Any] | None = None
                 ) -> tuple[dict[str, Any], Any]:
         target = self.project.target.redacted()
         target.update(schema=self.project.target.schema, profile_name=str(
-            self.project.root_package.config.get("profile") or self.project.name), type="duckdb")
+            self.project.root_package.config.get("profile") or self.project.name), type=self.registry.adapter_type)
         relation = self.project.relations.get(node.unique_id)
         spec = NodeContextSpec(
             package=node.package, project_name=self.project.name, target=target,
@@ -101,7 +102,21 @@ class Compiler:
     def compile(self, node: Node, *, is_incremental: bool = False) -> str:
         """A model's, snapshot's or singular test's SQL with ephemeral CTEs injected."""
         sql = self.render(node, node.raw_code, is_incremental=is_incremental)
-        return self.with_ephemerals(node, sql)
+        return self.with_ephemerals(node, self.to_weir_dialect(node, sql))
+
+    def to_weir_dialect(self, node: Node, sql: str) -> str:
+        """A model written in another dialect (config or target ``sql_dialect``) as weir's own
+        SQL (DuckDB's), which every engine accepts; DuckDB-dialect SQL passes untouched."""
+        dialect = str(node.config.get("sql_dialect") or getattr(self.project.target, "sql_dialect", None)
+                      or "duckdb").lower()
+        if dialect == "duckdb":
+            return sql
+        import sqlglot
+
+        try:
+            return ";\n".join(sqlglot.transpile(sql.strip().rstrip(";"), read=dialect, write="duckdb"))
+        except sqlglot.errors.SqlglotError as exc:
+            raise CompilationError(f"cannot read this {dialect} SQL: {exc}", path=node.path, node=node.name) from None
 
     def with_ephemerals(self, node: Node, sql: str) -> str:
         ctes = self._ephemeral_ctes(node, seen=set())
@@ -121,7 +136,8 @@ class Compiler:
             seen.add(dep)
             out += self._ephemeral_ctes(parent, seen)
             if dep not in self._ephemeral:
-                self._ephemeral[dep] = self.render(parent, parent.raw_code).rstrip().rstrip(";")
+                rendered = self.to_weir_dialect(parent, self.render(parent, parent.raw_code))
+                self._ephemeral[dep] = rendered.rstrip().rstrip(";")
             out.append((self.project.relations[dep].identifier, self._ephemeral[dep]))
         return out
 

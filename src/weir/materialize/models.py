@@ -42,7 +42,9 @@ def _stage(rt: Runtime, node: Node, result: NodeResult, *, is_incremental: bool 
         return rt.engine.stage_arrow(node.unique_id, run_asset(rt, node, is_incremental=is_incremental))
     if node.language == "python":
         data = run_python_model(rt, node, is_incremental=is_incremental)
-        return rt.engine.stage_arrow(node.unique_id, data)
+        native = getattr(rt.engine, "stage_object", None)
+        staged = native(node.unique_id, data) if native is not None else None
+        return staged or rt.engine.stage_arrow(node.unique_id, data)
     sql = rt.compiler.compile(node, is_incremental=is_incremental)
     path = rt.compiler.write_compiled(node, sql)
     result.compiled_path = str(path)

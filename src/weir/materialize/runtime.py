@@ -11,6 +11,7 @@ from weir.engines.duckdb import DuckDBEngine
 from weir.errors import ConfigError
 from weir.formats.base import Commit, TableFormat
 from weir.graph import Node
+from weir.materialize import file_writes
 from weir.materialize.compiler import Compiler
 from weir.project.loader import Project
 from weir.sql.relation import Relation, literal, quote
@@ -43,7 +44,7 @@ class NodeResult:
 @dataclass
 class Runtime:
     project: Project
-    engine: DuckDBEngine
+    engine: Any  # DuckDBEngine, or an engine that writes files itself (SparkEngine)
     formats: dict[str, TableFormat]
     compiler: Compiler
     ledger: Ledger | None
@@ -74,7 +75,9 @@ class Runtime:
     def publish(self, node: Node, fmt: TableFormat, commit: Commit, relation: Relation | None = None) -> None:
         """Point the engine's catalog at the table's new version and record it."""
         relation = relation or self.relation(node)
-        if fmt.external:
+        if self.writes_files:
+            file_writes.publish(self.engine, fmt, relation)
+        elif fmt.external:
             pointer = (f"insert or replace into {POINTERS} values ({literal(relation.schema or '')}, "
                        f"{literal(relation.identifier)}, {literal(fmt.name)}, {commit.version or 0})")
             self.engine.create_view(relation, commit.scan or fmt.scan_sql(relation), also=pointer)
@@ -82,11 +85,22 @@ class Runtime:
         self.versions.append((self.run_id, node.unique_id, str(relation), fmt.name, commit.version, commit.operation,
                               self.project.graph.version(node.unique_id), time.time()))
 
+    @property
+    def writes_files(self) -> bool:
+        """The engine writes data files itself and weir commits them (Spark without Delta jars)."""
+        return bool(getattr(self.engine, "writes_files", False))
+
     def write_table(self, node: Node, staged: Relation, *, mode: str = "overwrite",
                     partition_by: list[str] | None = None, predicate: str | None = None,
                     schema_mode: str | None = "overwrite") -> Commit:
         fmt = self.format_for(node)
         relation = self.relation(node)
+        if self.writes_files:
+            commit = file_writes.write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
+                                       metadata=self.metadata(node), partition_by=partition_by,
+                                       predicate=predicate, schema_mode=schema_mode)
+            self.publish(node, fmt, commit)
+            return commit
         reader = self._source(fmt, f"select * from {staged}")
         if not fmt.external and self.engine.relation_type(relation.schema or "", relation.identifier) == "view":
             self.engine.drop(relation)
@@ -101,6 +115,11 @@ class Runtime:
         assert relation.schema
         self.engine.ensure_schema(relation.schema)
         mode = "append" if fmt.exists(relation) else "overwrite"
+        if self.writes_files:
+            commit = file_writes.write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
+                                       metadata=self.metadata(node), schema_mode="merge")
+            self.publish(node, fmt, commit, relation)
+            return commit
         commit = fmt.write(relation, self._source(fmt, f"select * from {staged}"), mode=mode,
                            metadata=self.metadata(node), schema_mode="merge" if fmt.external else None)
         self.publish(node, fmt, commit, relation)
@@ -113,6 +132,12 @@ class Runtime:
         the stream (metrics gathered on the way)."""
         fmt = self.format_for(node)
         relation = self.relation(node)
+        if self.writes_files:  # the engine streams the rows into files; no Arrow on this side
+            commit = file_writes.write(self.engine, fmt, relation, sql, mode="overwrite",
+                                       metadata=self.metadata(node), partition_by=partition_by,
+                                       schema_mode="overwrite")
+            self.publish(node, fmt, commit)
+            return commit
         reader = self._source(fmt, sql)
         if observe is not None and not isinstance(reader, str):
             reader = observe(reader)
@@ -133,6 +158,12 @@ class Runtime:
         elif node.config.get("merge_exclude_columns"):
             excluded = {str(c).lower() for c in node.config["merge_exclude_columns"]}
             update = [c for c in columns if c.lower() not in excluded]
+        if self.writes_files:
+            commit = file_writes.merge(self.engine, fmt, self.relation(node), staged, keys,
+                                       metadata=self.metadata(node), delete_matched=delete_matched,
+                                       update_columns=update, merge_schema=merge_schema)
+            self.publish(node, fmt, commit)
+            return commit
         reader = self._source(fmt, f"select * from {staged}")
         commit = fmt.merge(self.relation(node), reader, keys=keys, metadata=self.metadata(node),
                            delete_matched=delete_matched, merge_schema=merge_schema, update_columns=update)
@@ -181,6 +212,8 @@ def sync_catalog(engine: DuckDBEngine, formats: dict[str, TableFormat]) -> int:
 
 
 def forget_pointer(engine: DuckDBEngine, relation: Relation) -> None:
+    if getattr(engine, "writes_files", False):
+        return  # no persistent catalog: the engine's views die with its session
     engine.execute(f"delete from {POINTERS} where schema_name = {literal(relation.schema or '')} "
                    f"and table_name = {literal(relation.identifier)}")
 

@@ -15,11 +15,13 @@ import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import pyarrow as pa
+
 from weir.errors import EngineError, SeedError
 from weir.graph import Node
 from weir.materialize.gate import audit, gate_for
 from weir.materialize.runtime import NodeResult, Runtime
-from weir.sql.relation import literal, quote
+from weir.sql.relation import Relation, literal, quote
 
 _NULLS = ("", "null")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
@@ -133,7 +135,10 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
     sql = (f"select * from read_csv({literal(str(path))}, header = true, delim = {literal(delimiter)}, "
            f"quote = '\"', escape = '\"', auto_detect = false, columns = {{{spec}}})")
     try:
-        staged = rt.engine.stage(node.unique_id, sql)
+        if rt.writes_files:  # an engine without DuckDB's CSV reader: Arrow reads, the engine casts
+            staged = _stage_csv(rt, node, path, delimiter, names, types)
+        else:
+            staged = rt.engine.stage(node.unique_id, sql)
     except EngineError as exc:
         raise SeedError(_seed_error(str(exc)), path=node.path, node=node.name,
                         hint="fix the value, or set +column_types for that column in dbt_project.yml") from None
@@ -148,6 +153,23 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
             result.message = f"{gate.quarantined} rows quarantined"
     finally:
         rt.engine.unstage(staged)
+
+
+def _stage_csv(rt: Runtime, node: Node, path: Path, delimiter: str, names: list[str], types: list[str]) -> Relation:
+    """The CSV read as text by Arrow (empty fields are null, as DuckDB reads them), then
+    cast to the seed's column types by the engine."""
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        path, parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+                                             strings_can_be_null=True, quoted_strings_can_be_null=False))
+    raw = rt.engine.stage_arrow(node.unique_id + "_csv", table)
+    try:
+        casts = ", ".join(f"cast({quote(n)} as {t}) as {quote(n)}" for n, t in zip(names, types, strict=False))
+        return rt.engine.stage(node.unique_id, f"select {casts} from {raw}")
+    finally:
+        rt.engine.unstage(raw)
 
 
 def _seed_error(text: str) -> str:

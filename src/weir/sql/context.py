@@ -188,7 +188,7 @@ class Adapter:
         return self._scope().dispatch(macro_name, macro_namespace, packages)
 
     def type(self) -> str:
-        return "duckdb"
+        return str(getattr(self._scope().registry, "adapter_type", "duckdb"))
 
     def quote(self, identifier: str) -> str:
         return '"' + str(identifier).replace('"', '""') + '"'

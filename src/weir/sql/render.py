@@ -116,8 +116,11 @@ class MacroRegistry:
         root_package: str,
         packages: Mapping[str, Iterable[MacroDef]],
         dispatch_order: Mapping[str, list[str]] | None = None,
+        adapter_type: str = "duckdb",
     ) -> None:
         self.env = env
+        #: ``adapter.type()``; dispatch looks for ``<adapter_type>__`` macros first
+        self.adapter_type = adapter_type
         self.root_package = root_package
         self.by_package: dict[str, dict[str, MacroDef]] = {}
         for pkg, macros in packages.items():
@@ -238,11 +241,11 @@ class RenderScope:
             search += self.namespace_packages(namespace) or [namespace]
             if "dbt" not in search:
                 search.append("dbt")
-        for prefix in ("duckdb__", "default__", ""):
+        for prefix in (f"{self.registry.adapter_type}__", "default__", ""):
             found = self.macro(prefix + macro_name, search)
             if found is not None:
                 return found
         raise CompilationError(
-            f"no implementation of {namespace}.{macro_name} for adapter duckdb "
-            f"(looked for duckdb__{macro_name} and default__{macro_name} in {', '.join(search)})"
+            f"no implementation of {namespace}.{macro_name} for adapter {self.registry.adapter_type} "
+            f"(looked for {self.registry.adapter_type}__{macro_name} and default__{macro_name} in {', '.join(search)})"
         )

@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from weir.checks.observe import observe_table, record_outcomes
 from weir.checks.tests import run_test, test_sql, validate_expectations
-from weir.engines.duckdb import DuckDBEngine
 from weir.errors import GraphError
 from weir.formats.base import TableFormat
 from weir.formats.registry import make_formats
@@ -25,10 +24,12 @@ from weir.materialize.compiler import Compiler
 from weir.materialize.models import materialize_model
 from weir.materialize.runtime import NodeResult, Runtime, sync_catalog
 from weir.materialize.seeds import materialize_seed
+from weir.materialize.session_catalog import attach_project
 from weir.materialize.snapshots import materialize_snapshot
 from weir.project.loader import Project, load_project
 from weir.sql.relation import Relation
 from weir.state import Ledger
+from weir.workspace.engines import make_engine
 from weir.workspace.executor import Reporter, execute
 from weir.workspace.observers import Notifier, RunInfo, RunObserver, default_observers
 from weir.workspace.plan import Plan, make_plan
@@ -59,10 +60,7 @@ class Workspace(TableOps):
     def __init__(self, project: Project) -> None:
         self.project = project
         target = project.target
-        catalog = Path(target.path) if target.path else project.state_dir / f"{target.name}.duckdb"
-        if not catalog.is_absolute():
-            catalog = project.root / catalog
-        self.engine = DuckDBEngine(catalog, threads=target.threads, search_path=project.root)
+        self.engine = make_engine(project)  # DuckDB, or Spark for `type: spark`
         warehouse = target.warehouse or str(project.root / "lakehouse")
         if "://" not in warehouse and not Path(warehouse).is_absolute():
             warehouse = str(project.root / warehouse)
@@ -75,11 +73,13 @@ class Workspace(TableOps):
         self._ledger: Ledger | None = None
         #: told of every run and node start/finish (None: the defaults, built at the first run)
         self.observers: list[RunObserver] | None = None
-        try:  # unreadable tables (credentials): release the catalog file before raising
-            sync_catalog(self.engine, self.formats)
-        except BaseException:
-            self.engine.close()
-            raise
+        if not getattr(self.engine, "writes_files", False):
+            try:  # unreadable tables (credentials): release the catalog file before raising
+                sync_catalog(self.engine, self.formats)
+            except BaseException:
+                self.engine.close()
+                raise
+        self._attached = False  # a Spark session is shown the project's tables at its first run
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -116,7 +116,11 @@ class Workspace(TableOps):
         started = datetime.datetime.now(datetime.UTC)
         compiler = Compiler(self.project, self.engine, started, run_id,
                             flags={"FULL_REFRESH": full_refresh, "WHICH": command})
-        return Runtime(self.project, self.engine, self.formats, compiler, self.ledger, run_id, full_refresh)
+        rt = Runtime(self.project, self.engine, self.formats, compiler, self.ledger, run_id, full_refresh)
+        if getattr(self.engine, "writes_files", False) and not self._attached:
+            attach_project(rt)
+            self._attached = True
+        return rt
 
     # -- running ---------------------------------------------------------------------------
     def run_plan(self, plan: Plan, *, threads: int | None = None, report: Reporter | None = None,
@@ -182,6 +186,11 @@ class Workspace(TableOps):
              **kw: Any) -> RunResult:
         return self.run_plan(self.plan("test", select, exclude), **kw)
 
+    def ingest(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
+               full_refresh: bool = False, **kw: Any) -> RunResult:
+        """Run the ingestion of the selected sources (``source:shop``), nothing else."""
+        return self.run_plan(self.plan("ingest", select, exclude, full_refresh=full_refresh), **kw)
+
     def compile(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None
                 ) -> dict[str, str]:
         """Compiled SQL of the selected models, snapshots and tests, written under target/compiled."""
@@ -196,11 +205,6 @@ class Workspace(TableOps):
             sql = test_sql(rt, node) if node.resource_type == "test" else rt.compiler.compile(node)
             rt.compiler.write_compiled(node, sql)
             out[uid] = sql
-    def ingest(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
-               full_refresh: bool = False, **kw: Any) -> RunResult:
-        """Run the ingestion of the selected sources (``source:shop``), nothing else."""
-        return self.run_plan(self.plan("ingest", select, exclude, full_refresh=full_refresh), **kw)
-
         return out
 
     # -- reading ---------------------------------------------------------------------------
@@ -223,9 +227,11 @@ class Workspace(TableOps):
         else:
             rel = Relation(schema=schema_or_name, identifier=name)
         sql = f"select * from {rel}" + (f" limit {int(limit)}" if limit is not None else "")
-        return self.engine.arrow(sql)
+        return self.query(sql)
 
     def query(self, sql: str) -> pa.Table:
+        if not self._attached and getattr(self.engine, "writes_files", False):
+            self._runtime("query", False, "query")  # a fresh Spark session learns the project's tables
         return self.engine.arrow(sql)
 
     def node(self, name: str) -> Node:
@@ -243,17 +249,17 @@ def _run_model(rt: Runtime, node: Node, res: NodeResult) -> None:
     materialize_model(rt, node, res)
 
 
-_DISPATCH = {
-    "model": _run_model,
-    "asset": _run_model,  # @asset functions: staged, audited and published like Python models
-    "seed": materialize_seed,
-    "snapshot": materialize_snapshot,
-    "test": run_test,
-}
 def _run_ingest(rt: Runtime, node: Node, res: NodeResult) -> None:
     from weir.workspace.ingest import run_ingest_node
 
     run_ingest_node(rt, node, res)
 
 
+_DISPATCH = {
+    "model": _run_model,
+    "asset": _run_model,  # @asset functions: staged, audited and published like Python models
+    "seed": materialize_seed,
+    "snapshot": materialize_snapshot,
+    "test": run_test,
     "ingest": _run_ingest,
+}

@@ -1,0 +1,76 @@
+"""Type names between Spark, Arrow and weir's SQL (DuckDB spelling): columns are
+reported with DuckDB names so the materializations' casts read the same on both engines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+_SIMPLE = {
+    "string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "smallint": "SMALLINT", "tinyint": "TINYINT",
+    "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp_ntz": "TIMESTAMP",
+    "timestamp": "TIMESTAMP WITH TIME ZONE", "binary": "BLOB", "void": "INTEGER",
+}
+
+
+def duck_type(spark_type: Any) -> str:
+    """A Spark DataType as weir's (DuckDB) type name."""
+    name = spark_type.simpleString()
+    if name in _SIMPLE:
+        return _SIMPLE[name]
+    if name.startswith("decimal"):
+        return name.upper()
+    kind = type(spark_type).__name__
+    if kind == "ArrayType":
+        return f"{duck_type(spark_type.elementType)}[]"
+    if kind == "MapType":
+        return f"MAP({duck_type(spark_type.keyType)}, {duck_type(spark_type.valueType)})"
+    if kind == "StructType":
+        return "STRUCT(" + ", ".join(f'"{f.name}" {duck_type(f.dataType)}' for f in spark_type.fields) + ")"
+    return "VARCHAR"
+
+
+def spark_ddl(t: pa.DataType) -> str:
+    """An Arrow type as a Spark DDL type (for empty tables and casts on read)."""
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_int8(t):
+        return "tinyint"
+    if pa.types.is_int16(t):
+        return "smallint"
+    if pa.types.is_int32(t):
+        return "int"
+    if pa.types.is_integer(t):
+        return "bigint"
+    if pa.types.is_float32(t):
+        return "float"
+    if pa.types.is_floating(t):
+        return "double"
+    if pa.types.is_decimal(t):
+        return f"decimal({t.precision},{t.scale})"  # type: ignore[attr-defined]
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_timestamp(t):
+        return "timestamp" if t.tz else "timestamp_ntz"  # type: ignore[attr-defined]
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return "binary"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"array<{spark_ddl(t.value_type)}>"  # type: ignore[attr-defined]
+    if pa.types.is_map(t):
+        return f"map<{spark_ddl(t.key_type)},{spark_ddl(t.item_type)}>"  # type: ignore[attr-defined]
+    if pa.types.is_struct(t):
+        return "struct<" + ",".join(f"`{f.name}`:{spark_ddl(f.type)}" for f in t) + ">"  # type: ignore[attr-defined]
+    return "string"
+
+
+def arrow_schema(spark_schema: Any) -> pa.Schema:
+    """The Arrow schema of a Spark DataFrame's schema, every field nullable (as the
+    embedded engine writes them, so both engines can append to one table)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(spark_schema)
+    return pa.schema([pa.field(f.name, f.type, nullable=True) for f in schema])
+
+
+__all__ = ["arrow_schema", "duck_type", "spark_ddl"]

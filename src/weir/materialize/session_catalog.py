@@ -1,0 +1,42 @@
+"""A fresh engine session knows no tables: an engine without a persistent catalog
+(Spark's temporary views) is shown the project's existing tables and views when a
+run starts, so a model built alone can read parents built in earlier runs."""
+
+from __future__ import annotations
+
+import logging
+
+from weir.errors import WeirError
+from weir.materialize import file_writes
+from weir.materialize.gate import quarantine_relation
+from weir.materialize.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def attach_project(rt: Runtime) -> int:
+    """Register every existing table (and its quarantine) and every view model, parents
+    first; returns how many relations were registered."""
+    graph = rt.project.graph
+    count = 0
+    for uid in graph.topological():
+        node = graph.nodes[uid]
+        if not node.is_relation or node.resource_type == "test":
+            continue
+        relation = rt.relation(node)
+        if node.materialized == "view":
+            try:
+                rt.engine.create_view(relation, rt.compiler.compile(node))
+                count += 1
+            except WeirError as exc:  # it may not compile before its parents exist: built later
+                log.debug("view %s not registered: %s", node.name, exc)
+            continue
+        fmt = rt.format_for(node)
+        for rel in (relation, quarantine_relation(relation)):
+            if fmt.exists(rel):
+                file_writes.publish(rt.engine, fmt, rel)
+                count += 1
+    return count
+
+
+__all__ = ["attach_project"]
