@@ -93,7 +93,6 @@ class TaskContext(Mapping[str, Any]):
         if self._log is None:
             logger = logging.Logger(f"weir.task.{self.pipeline_id}.{self.task_id}", logging.DEBUG)
             logger.parent = TASK_LOGGER
-            logger.propagate = False  # lines belong in the attempt log, not on the console
             if self._sink is not None:
                 handler = logging.StreamHandler(self._sink)
                 handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

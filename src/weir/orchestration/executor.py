@@ -86,6 +86,7 @@ class RunExecutor:
                  alerts: RunAlerts | None = None, heartbeat: float = HEARTBEAT_EVERY) -> None:
         self.p, self.run, self.pools, self.owner = pipeline, run, pools, owner
         self.heartbeat = heartbeat
+        self.durable = getattr(run.store, "durable", True)
         self.alerts = alerts
         self.store = run.store
         self.results: dict[str, Any] = {}
@@ -250,7 +251,12 @@ class RunExecutor:
         return "failed" if any(n.state in ("failed", "upstream_failed") for n in self.nodes.values()) else "success"
 
     def _dispatch(self) -> None:
+        if self.durable and self.ready and self.rows:
+            # finished tasks are on record before anything downstream of them starts: after a
+            # crash no task that completed reruns because a later one was already running
+            self.flush(force=True)
         now = time.time()
+        starting: list[TI] = []
         while self.waiting and self.waiting[0][0] <= now:
             self.ready.append(heapq.heappop(self.waiting)[2])
         if self.blocked:
@@ -269,9 +275,14 @@ class RunExecutor:
                     self._outcome(ti, Outcome("failed", error=f"unknown pool {task.pool!r}: define it under "
                                                               "pools: in weir.yml"))
                     continue
+            starting.append(ti)
+            self._start(ti, now)
+        if starting and self.durable:
+            self.flush(force=True)  # 'running' is on record before the attempt can do anything
+        for ti in starting:
             self._submit(ti, now)
 
-    def _submit(self, ti: TI, now: float) -> None:
+    def _start(self, ti: TI, now: float) -> None:
         task = ti.task
         if not (isinstance(task, Sensor) and ti.first_poke is not None):
             ti.try_number += 1
@@ -280,11 +291,14 @@ class RunExecutor:
         ti.state, ti.started_at, ti.finished_at, ti.error = "running", now, None, None
         ti.token = next(self.seq)
         self._record(ti)
+        timeout = task.execution_timeout
+        self.running[ti.token] = (ti, now + timeout if timeout and task.executor == "thread" else None)
+
+    def _submit(self, ti: TI, now: float) -> None:
+        task = ti.task
         ctx = make_context(self.run, task, ti.map_index, ti.try_number, self.params[task.task_id],
                            self.results, None)
         job = Job(task, ctx, self._result_of, ti.map_kwargs)
-        deadline = now + task.execution_timeout if task.execution_timeout and task.executor == "thread" else None
-        self.running[ti.token] = (ti, deadline)
         token, put = ti.token, self.done_q.put
         if task.executor == "process":
             timeout = task.execution_timeout

@@ -95,6 +95,11 @@ class PipelineStore:
         """A store on the ledger file at ``path`` (":memory:" for a private in-memory one)."""
         return cls(Ledger(Path(path)), owns_ledger=True)
 
+    @property
+    def durable(self) -> bool:
+        """False for an in-memory ledger, where writing state early protects nothing."""
+        return str(self.ledger.path) != ":memory:"
+
     def close(self) -> None:
         if self._owns:
             self.ledger.close()
