@@ -94,6 +94,7 @@ class StreamRunner:
         return {k: self.main.positions[k] for k in keys if k in self.main.positions}
 
     def _on_revoke(self, keys: list[str]) -> None:
+        log.info("stream %s: revoked %s", self.spec.name, keys)
         if len(self._pending):
             log.info("stream %s: partitions %s revoked; committing the batch in hand", self.spec.name, keys)
             pending, self._pending = self._pending, RawBatch()

@@ -1,0 +1,82 @@
+"""Scale-out: two ``weir stream`` processes in one consumer group split a 4-partition topic;
+partitions move when the second joins and when the first stops (commit on revoke), and
+the table still holds every message exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from stream_helpers import delta_rows, produce, write_project
+
+pytestmark = pytest.mark.integration
+
+
+def _start(project: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "weir", "stream", "events", "--until-idle", "8",
+                             "--project-dir", str(project)], env=dict(os.environ), cwd=str(project),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _send(kafka: str, name: str, ids: range) -> None:
+    for start in range(ids.start, ids.stop, 200):
+        produce(kafka, name, [(str(i), {"id": i}) for i in range(start, min(start + 200, ids.stop))])
+        time.sleep(0.3)
+
+
+def _batches_by_run(project: Path) -> dict[str, int]:
+    path = project / ".weir" / "ledger.db"
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path, timeout=30) as db:
+        try:
+            return dict(db.execute("select run_id, sum(messages) from stream_batches group by run_id").fetchall())
+        except sqlite3.OperationalError:  # the ledger is being created
+            return {}
+
+
+def _wait_for_runs(project: Path, n: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_batches_by_run(project)) < n:
+        assert time.monotonic() < deadline, f"fewer than {n} processes wrote a batch"
+        time.sleep(0.3)
+
+
+def test_two_processes_split_partitions_and_hand_them_over(tmp_path: Path, kafka: str, topic) -> None:
+    name = topic(partitions=4)
+    project = write_project(tmp_path / "p", f"""
+        streams:
+          - name: events
+            topics: {name}
+            group: shared
+            bootstrap_servers: {kafka}
+            batch_size: 100
+            batch_seconds: 0.5
+            metadata_columns: true
+        """)
+    first = _start(project)
+    _send(kafka, name, range(0, 1000))
+    _wait_for_runs(project, 1)
+    second = _start(project)  # joins: the group rebalances, the first commits what it holds
+    _send(kafka, name, range(1000, 3000))
+    first.send_signal(signal.SIGTERM)  # stops after its batch; its partitions move to the second
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err.decode()[-2000:]
+    _send(kafka, name, range(3000, 4000))
+    _, err = second.communicate(timeout=180)
+    assert second.returncode == 0, err.decode()[-2000:]
+
+    rows = delta_rows(project / "lakehouse" / "main" / "events", "select id, _kafka_partition from t")
+    ids = [r[0] for r in rows]
+    assert len(ids) == len(set(ids)) == 4000
+    by_run = _batches_by_run(project)
+    # both processes did work: the second at least once the first had left (tansu's group
+    # coordinator may hand all partitions to one member while both run)
+    assert len(by_run) == 2 and all(n > 0 for n in by_run.values())
+    assert sum(by_run.values()) == 4000
