@@ -86,11 +86,12 @@ def csv_names(stream: Any, o: FileOptions, file: str) -> list[str]:
     return list(_csv_reader(stream, o, None, None, file).schema.names)
 
 
-def infer_type(col: pa.Array) -> pa.DataType:
-    """The first of int64, float64, bool, date, timestamp every value casts to, else string."""
+def infer_type(col: pa.Array, complete: bool = False) -> pa.DataType:
+    """The first of int64, float64, bool, date, timestamp every value casts to, else string;
+    null (the table's type is kept) for a column without values in a ``complete`` sample."""
     values = pc.utf8_trim_whitespace(col.drop_null()) if col.null_count < len(col) else None
     if values is None or len(values) == 0:
-        return pa.string()
+        return pa.null() if complete else pa.string()
     for t in _INFER:
         try:
             pc.cast(values, t)
@@ -107,7 +108,12 @@ def csv_schema(stream: Any, o: FileOptions, names: list[str], file: str) -> pa.S
         first = reader.read_next_batch()
     except StopIteration:
         first = pa.RecordBatch.from_pylist([], schema=pa.schema([(n, pa.string()) for n in names]))
-    return pa.schema([(n, o.columns.get(n) or infer_type(first.column(i))) for i, n in enumerate(names)])
+    try:
+        reader.read_next_batch()
+        complete = False
+    except StopIteration:
+        complete = True  # the whole file was sampled
+    return pa.schema([(n, o.columns.get(n) or infer_type(first.column(i), complete)) for i, n in enumerate(names)])
 
 
 def csv_batches(stream: Any, o: FileOptions, names: list[str], schema: pa.Schema, file: str,
@@ -157,6 +163,9 @@ def _convert(batch: pa.RecordBatch, schema: pa.Schema) -> tuple[pa.RecordBatch, 
         col = batch.column(f.name) if f.name in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
         if pa.types.is_string(f.type):
             arrays.append(col)
+            continue
+        if pa.types.is_null(f.type):  # only inferred when no row of the file has a value
+            arrays.append(pa.nulls(batch.num_rows))
             continue
         trimmed = pc.utf8_trim_whitespace(col)
         try:
@@ -254,15 +263,24 @@ def jsonl_schema(stream: Any, o: FileOptions) -> pa.Schema:
         found = _records_schema(chunk)
         schema = _unify(schema, found) if found is not None else schema
     schema = schema or pa.schema([])
-    return pa.schema([pa.field(f.name, o.columns.get(f.name) or (pa.string() if pa.types.is_null(f.type) else f.type))
+    # a field with only nulls or empty lists tells no type: null keeps the table's type
+    return pa.schema([pa.field(f.name, o.columns.get(f.name) or (pa.null() if _untyped(f.type) else f.type))
                       for f in schema])
+
+
+def _untyped(t: pa.DataType) -> bool:
+    return pa.types.is_null(t) or (pa.types.is_list(t) and pa.types.is_null(t.value_type))
 
 
 def jsonl_batches(stream: Any, o: FileOptions, schema: pa.Schema, file: str, on_bad: OnBad) -> Iterator[pa.RecordBatch]:
     """The records of a JSON-lines file typed to ``schema``; unparsable ones go to ``on_bad``."""
     pending: list[tuple[int, bytes, dict[str, Any]]] = []
+    nulls = [f.name for f in schema if pa.types.is_null(f.type)]
 
     def flush() -> pa.RecordBatch:
+        if nulls:
+            for _, _, r in pending:
+                r.update({k: None for k in nulls if k in r})
         records = [r for _, _, r in pending]
         try:
             return pa.RecordBatch.from_pylist(records, schema=schema)

@@ -110,7 +110,11 @@ class Spool:
                     q = '"' + name.replace('"', '""') + '"'
                     plain = type_ in _PLAIN or type_.startswith(("STRUCT", "DECIMAL")) or type_.endswith("[]")
                     bad_nested = "JSON" in type_ or "UUID" in type_ or "MAP(" in type_
-                    select.append(q if plain and not bad_nested else f"cast({q} as varchar) as {q}")
+                    if type_ == "NULL" or (type_ in ("NULL[]", "JSON[]") and not con.sql(
+                            f"select bool_or(len({q}) > 0) from {self._from()}").fetchall()[0][0]):
+                        select.append(f"null as {q}")  # no value tells the type: the table's type is kept
+                    else:
+                        select.append(q if plain and not bad_nested else f"cast({q} as varchar) as {q}")
                 self._select = ", ".join(select)
                 empty = con.sql(f"select {self._select} from {self._from()} limit 0").to_arrow_table()
                 self._schema = _utc(empty.schema)
