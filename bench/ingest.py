@@ -77,12 +77,12 @@ def ensure_table(pg: dict[str, Any], rows: int) -> str:
 
 def dlt_venv() -> Path:
     dest = VENVS / "dlt"
-    if not (dest / "bin" / "python").exists() or not (dest / ".installed").exists():
+    if not (dest / "bin" / "python").exists() or not (dest / ".installed-2").exists():
         log(f"creating {dest} (dlt + deltalake + connectorx) ...")
         subprocess.run([shutil.which("python3") or sys.executable, "-m", "venv", str(dest)], check=True)
         subprocess.run([str(dest / "bin" / "pip"), "install", "-q", "dlt[deltalake,pyarrow,sql_database]",
-                        "sqlalchemy", "psycopg2-binary", "connectorx"], check=True)
-        (dest / ".installed").touch()
+                        "sqlalchemy", "psycopg2-binary", "psycopg[binary]", "connectorx"], check=True)
+        (dest / ".installed-2").touch()
     return dest
 
 
