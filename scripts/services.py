@@ -209,6 +209,35 @@ def start_mongo(d: Path) -> dict[str, Any]:
     return {"pid": proc.pid, "host": "127.0.0.1", "port": port, "uri": f"mongodb://127.0.0.1:{port}/"}
 
 
+# -- tansu on S3 (streaming's durable-storage test; a separate instance, not shared) ----------
+
+def start_tansu_s3(d: Path, s3: dict[str, Any], bucket: str, port: int | None = None
+                   ) -> tuple[dict[str, Any], Callable[[], None]]:
+    """A private tansu broker storing its log in ``s3://bucket/`` on the SeaweedFS of ``s3``
+    (the ``seaweedfs`` service's facts). Returns its facts and a function that stops it;
+    start again with the same ``port`` to restart the broker on the same data."""
+    d.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    env = {"AWS_ENDPOINT": s3["endpoint"], "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": s3["access_key"],
+           "AWS_SECRET_ACCESS_KEY": s3["secret_key"], "AWS_DEFAULT_REGION": s3["region"]}
+    log = d / "server.log"
+    proc = spawn([tansu_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+                  "--storage-engine", f"s3://{bucket}/"], log, env=env)
+    wait_port(port, 30, proc, log)
+
+    def stop_it() -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+
+    return {"pid": proc.pid, "port": port, "bootstrap_servers": f"127.0.0.1:{port}"}, stop_it
+
+
 STARTERS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "postgres": start_postgres,
     "mariadb": start_mariadb,
