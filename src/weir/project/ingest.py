@@ -12,7 +12,7 @@ from weir.graph import Node
 TYPES = ("postgres", "mysql", "files", "rest", "mongo")
 MODES = ("full", "incremental", "merge")
 CONTRACTS = ("evolve", "freeze", "discard_row")
-KEYS = ("type", "connection", "dsn", "contract", "batch_size", "table", "query", "mode", "cursor", "primary_key",
+KEYS: tuple[str, ...] = ("type", "connection", "dsn", "contract", "batch_size", "table", "query", "mode", "cursor", "primary_key",
         "soft_delete", "table_format", "enabled")
 # files / rest / mongo sources (weir.ingest.files, .rest, .mongo)
 KEYS += ("path", "format", "delimiter", "header", "column_names", "quote", "escape", "encoding", "null_values",
