@@ -45,7 +45,8 @@ def _read_function(node: exp.Expression) -> exp.Expression | None:
         return None
     fn = node.this
     fname = (fn.name if isinstance(fn, exp.Anonymous) else fn.key).lower()
-    args = fn.expressions if isinstance(fn, exp.Anonymous) else [fn.this, *fn.expressions]
+    args = [a for a in ([fn.this, *fn.expressions] if not isinstance(fn, exp.Anonymous) else fn.expressions)
+            if isinstance(a, exp.Expression)]
     if not args:
         return None
     first = args[0]

@@ -1,0 +1,117 @@
+"""Benchmark: one 10M-row model on DuckDB and on Spark local[2] (a script, not a test).
+
+Usage::
+
+    .venv/bin/python bench/spark.py [--rows 10000000] [--keep]
+
+Set-up (not timed): ``data/events.parquet`` with ``--rows`` rows (DuckDB generates it), and
+a project with one table model aggregating it per customer and day (source read in place
+through ``external_location``). A SparkSession local[2] is started once, before timing
+(a JVM start is not weir's overhead).
+
+Timed, in this process:
+
+* ``duckdb_s``: ``Workspace.build()`` on the embedded target;
+* ``spark_s``: ``Workspace.build()`` on the ``type: spark`` target (Spark writes the files,
+  weir commits them to Delta);
+* ``spark_job_s``: Spark's own time for the same work outside weir: the compiled query
+  run with ``spark.sql(...).write.parquet(tmp)``;
+* ``weir_overhead_s`` = ``spark_s - spark_job_s`` (planning, transpiling, the Delta commit,
+  registering the table, per-run metrics). Goal: < 0.5 s per model.
+
+Both resulting tables are compared (row count and sums). Ends with one line::
+
+    RESULT bench=spark duckdb_s=.. spark_s=.. spark_job_s=.. weir_overhead_s=.. tables_equal=..
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import log, reexec_in_weir_venv  # noqa: E402
+
+MODEL = """{{ config(materialized='table') }}
+select customer_id, cast(ts as date) as day, count(*) as events, sum(amount) as amount,
+       max(amount) as biggest
+from {{ source('raw', 'events') }}
+group by customer_id, cast(ts as date)
+"""
+
+
+def project(root: Path, rows: int) -> None:
+    import duckdb
+
+    (root / "models").mkdir(parents=True)
+    (root / "data").mkdir()
+    duckdb.sql(f"""copy (select i as id, i % 50000 as customer_id, (i % 1000) / 10.0 as amount,
+        timestamp '2024-01-01' + to_seconds(i % 2592000) as ts from range({rows}) t(i))
+        to '{root / "data" / "events.parquet"}' (format parquet)""")
+    (root / "dbt_project.yml").write_text("name: bench_spark\nprofile: bench_spark\nconfig-version: 2\n")
+    (root / "models" / "sources.yml").write_text(
+        "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: events\n"
+        "        config: {external_location: 'data/events.parquet'}\n")
+    (root / "models" / "daily_customers.sql").write_text(MODEL)
+    (root / "weir.yml").write_text(
+        "metrics: false\ntargets:\n  duck: {type: duckdb, warehouse: lake_duck}\n"
+        "  spark: {type: spark, master: 'local[2]', warehouse: lake_spark}\n")
+
+
+def build(root: Path, target: str) -> tuple[float, tuple[int, float]]:
+    from weir import Workspace
+
+    with Workspace.load(root, target=target) as ws:
+        t0 = time.perf_counter()
+        result = ws.build()
+        took = time.perf_counter() - t0
+        assert result.success, [(r.name, r.message) for r in result.results]
+        row = ws.query('select count(*), sum(amount) from "main"."daily_customers"').to_pylist()[0]
+    return took, (int(row["count(1)"] if "count(1)" in row else next(iter(row.values()))),
+                  float(list(row.values())[1]))
+
+
+def main() -> None:
+    reexec_in_weir_venv()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="weir-bench-spark-"))
+    try:
+        log(f"generating {args.rows:,} rows in {root}")
+        project(root, args.rows)
+        from weir.engines.spark_session import start
+
+        spark = start("session", master="local[2]", url=None, conf={}, app_name="weir-bench")
+        duck_s, duck_out = build(root, "duck")
+        log(f"duckdb: {duck_s:.2f}s")
+        spark_s, spark_out = build(root, "spark")
+        log(f"spark via weir: {spark_s:.2f}s")
+        from weir import Workspace
+
+        with Workspace.load(root, target="spark") as ws:
+            sql = ws.compile(select=["daily_customers"])["model.bench_spark.daily_customers"]
+            spark_sql = ws.engine.spark_sql(sql)
+        out = root / "raw_spark_out"
+        t0 = time.perf_counter()
+        spark.sql(spark_sql).write.parquet(str(out))
+        job_s = time.perf_counter() - t0
+        log(f"spark job alone: {job_s:.2f}s")
+        equal = duck_out[0] == spark_out[0] and abs(duck_out[1] - spark_out[1]) < 1e-6 * max(1.0, abs(duck_out[1]))
+        spark.stop()
+        print(f"RESULT bench=spark rows={args.rows} duckdb_s={duck_s:.3f} spark_s={spark_s:.3f} "
+              f"spark_job_s={job_s:.3f} weir_overhead_s={spark_s - job_s:.3f} tables_equal={str(equal).lower()}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
