@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+import pyarrow.json as pjson
 import pyarrow.parquet as pq
 
 JSON_ROWS = 10_000  # records per JSON-lines piece
@@ -245,9 +246,43 @@ def _records_schema(records: list[dict[str, Any]]) -> pa.Schema | None:
         return out
 
 
+def _fast(o: FileOptions) -> bool:
+    """pyarrow's JSON reader applies: UTF-8 and nested objects kept as structs."""
+    return o.nested == "flatten" and o.encoding.lower().replace("-", "") == "utf8"
+
+
+def _pa_json(lines: list[bytes], schema: pa.Schema | None = None) -> pa.Table:
+    data = b"\n".join(lines)
+    parse = pjson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore" if schema else "infer")
+    read = pjson.ReadOptions(use_threads=False, block_size=max(len(data) + 1, 1 << 20))
+    return pjson.read_json(io.BytesIO(data), read_options=read, parse_options=parse)
+
+
+def _fast_schema(lines: list[bytes]) -> pa.Schema | None:
+    try:
+        return _pa_json(lines).schema
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a bad line or a type conflict: line by line
+        out = None
+        for line in lines:
+            try:
+                out = _unify(out, _pa_json([line]).schema)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                continue
+        return out
+
+
 def jsonl_schema(stream: Any, o: FileOptions) -> pa.Schema:
     """The unified schema of every record of a JSON-lines file (one full pass)."""
     schema: pa.Schema | None = None
+    if _fast(o):
+        lines: list[bytes] = []
+        for _, line in json_lines(stream):
+            lines.append(line)
+            if len(lines) >= JSON_ROWS:
+                schema, lines = _unify(schema, _fast_schema(lines) or pa.schema([])), []
+        if lines:
+            schema = _unify(schema, _fast_schema(lines) or pa.schema([]))
+        return _typed(schema, o)
     chunk: list[dict[str, Any]] = []
     for _, line in json_lines(stream):
         try:
@@ -262,6 +297,10 @@ def jsonl_schema(stream: Any, o: FileOptions) -> pa.Schema:
     if chunk:
         found = _records_schema(chunk)
         schema = _unify(schema, found) if found is not None else schema
+    return _typed(schema, o)
+
+
+def _typed(schema: pa.Schema | None, o: FileOptions) -> pa.Schema:
     schema = schema or pa.schema([])
     # a field with only nulls or empty lists tells no type: null keeps the table's type
     return pa.schema([pa.field(f.name, o.columns.get(f.name) or (pa.null() if _untyped(f.type) else f.type))
@@ -274,6 +313,9 @@ def _untyped(t: pa.DataType) -> bool:
 
 def jsonl_batches(stream: Any, o: FileOptions, schema: pa.Schema, file: str, on_bad: OnBad) -> Iterator[pa.RecordBatch]:
     """The records of a JSON-lines file typed to ``schema``; unparsable ones go to ``on_bad``."""
+    if _fast(o):
+        yield from _fast_batches(stream, schema, file, on_bad)
+        return
     pending: list[tuple[int, bytes, dict[str, Any]]] = []
     nulls = [f.name for f in schema if pa.types.is_null(f.type)]
 
@@ -306,6 +348,32 @@ def jsonl_batches(stream: Any, o: FileOptions, schema: pa.Schema, file: str, on_
             pending = []
     if pending:
         yield flush()
+
+
+def _fast_batches(stream: Any, schema: pa.Schema, file: str, on_bad: OnBad) -> Iterator[pa.RecordBatch]:
+    """pyarrow's JSON reader over pieces of lines; a piece that fails is read line by line."""
+    typed = pa.schema([f for f in schema if not pa.types.is_null(f.type)])  # null fields: added by shape()
+    pending: list[tuple[int, bytes]] = []
+
+    def flush() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from _pa_json([line for _, line in pending], typed).to_batches()
+            return
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+        for number, line in pending:
+            try:
+                yield from _pa_json([line], typed).to_batches()
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                on_bad(Bad(file, number, line.decode("utf-8", "replace"), f"malformed JSON record: {exc}"))
+
+    for number, line in json_lines(stream):
+        pending.append((number, line))
+        if len(pending) >= JSON_ROWS:
+            yield from flush()
+            pending = []
+    if pending:
+        yield from flush()
 
 
 # -- Parquet --------------------------------------------------------------------------------------
