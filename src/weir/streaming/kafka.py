@@ -35,6 +35,20 @@ def backoff_delays(first: float = 0.5, cap: float = 10.0) -> Any:
         delay = min(delay * 2, cap)
 
 
+def _columns(msgs: list[Any]) -> RawBatch:
+    """Messages as parallel columns (list comprehensions: the per-message cost is the floor)."""
+    values = [m.value() for m in msgs]
+    partitions = [m.partition() for m in msgs]
+    offsets = [m.offset() for m in msgs]
+    topics = [m.topic() for m in msgs]
+    batch = RawBatch(topics, partitions, offsets, [m.key() for m in msgs], values,
+                     [m.timestamp()[1] for m in msgs], sum(map(len, filter(None, values))))
+    # offsets grow within a partition: the last one per partition wins (a C-level dict build)
+    last = dict(zip(zip(topics, partitions, strict=True), offsets, strict=True))
+    batch.positions = {tp_key(t, p): o + 1 for (t, p), o in last.items()}
+    return batch
+
+
 class KafkaSource:
     """A consumer in a consumer group, committing offsets by hand."""
 
@@ -132,24 +146,15 @@ class KafkaSource:
         msgs = self._consumer.consume(num_messages=max_messages, timeout=timeout)
         if self._fatal:
             raise StreamError(f"Kafka consumer failed at {self.servers}: {self._fatal}")
-        batch = RawBatch()
-        values = batch.values
-        for m in msgs:
-            err = m.error()
-            if err is not None:
-                self._message_error(ck, err, m)
-                continue
-            key = tp_key(m.topic(), m.partition())
-            if key not in self._assigned:  # fetched just before a revoke: the new owner reads it
-                continue
-            v = m.value()
-            values.append(v)
-            batch.topics.append(m.topic())
-            batch.partitions.append(m.partition())
-            batch.offsets.append(m.offset())
-            batch.keys.append(m.key())
-            batch.timestamps.append(m.timestamp()[1])
-            batch.nbytes += len(v) if v else 0
+        good = [m for m in msgs if m.error() is None]
+        if len(good) < len(msgs):
+            for m in msgs:
+                if m.error() is not None:
+                    self._message_error(ck, m.error(), m)
+        batch = _columns(good)
+        if batch.positions and not set(batch.positions) <= self._assigned:
+            # fetched just before a revoke: the new owner reads those
+            batch = _columns([m for m in good if tp_key(m.topic(), m.partition()) in self._assigned])
         if msgs:
             self._down_since = None
         elif self._down_since is not None and time.monotonic() - self._down_since > self.connect_timeout:

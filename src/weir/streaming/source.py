@@ -36,6 +36,8 @@ class RawBatch:
     values: list[bytes | None] = field(default_factory=list)
     timestamps: list[int | None] = field(default_factory=list)  # ms since the epoch
     nbytes: int = 0
+    #: per partition, the offset after its last message here (kept up to date by the source)
+    positions: Positions = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -48,9 +50,14 @@ class RawBatch:
         self.values += other.values
         self.timestamps += other.timestamps
         self.nbytes += other.nbytes
+        for k, v in other.positions.items():
+            if v > self.positions.get(k, -1):
+                self.positions[k] = v
 
     def next_positions(self) -> Positions:
         """Per partition: the offset after the last message of the batch."""
+        if self.positions or not self.offsets:
+            return dict(self.positions)
         out: Positions = {}
         for t, p, o in zip(self.topics, self.partitions, self.offsets, strict=True):
             k = tp_key(t, p)
