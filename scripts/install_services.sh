@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Debian packages the integration tests need: PostgreSQL (initdb/pg_ctl) and MariaDB.
+# Debian packages the integration tests need: PostgreSQL (initdb/pg_ctl), MariaDB, Chromium + chromedriver.
 # Idempotent; a no-op when both are present. Needs root (CI and these machines run as root).
 set -euo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || need+=(postgresql)
 command -v mariadbd >/dev/null || need+=(mariadb-server)
+# the web UI's browser tests: headless Chromium driven by Selenium through chromedriver
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "install_services: need ${need[*]} (run as root: apt-get install ${need[*]})" >&2

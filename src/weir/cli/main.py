@@ -340,6 +340,11 @@ from weir.cli.stream import stream as _stream_command  # noqa: E402 - needs the 
 
 cli.add_command(_stream_command)
 
+# the web UI and /metrics: weir ui
+from weir.cli.ui import register as _register_ui  # noqa: E402 - needs the helpers above
+
+_register_ui(cli)
+
 
 def main() -> None:
     debug = "--debug" in sys.argv

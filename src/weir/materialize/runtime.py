@@ -13,6 +13,7 @@ from weir.formats.base import Commit, TableFormat
 from weir.graph import Node
 from weir.materialize import file_writes
 from weir.materialize.compiler import Compiler
+from weir.materialize.write_metrics import write_metrics
 from weir.project.loader import Project
 from weir.sql.relation import Relation, literal, quote
 from weir.state import Ledger
@@ -83,7 +84,8 @@ class Runtime:
             self.engine.create_view(relation, commit.scan or fmt.scan_sql(relation), also=pointer)
         # list.append is atomic; the ledger gets all of a run's versions in one transaction
         self.versions.append((self.run_id, node.unique_id, str(relation), fmt.name, commit.version, commit.operation,
-                              self.project.graph.version(node.unique_id), time.time()))
+                              self.project.graph.version(node.unique_id), time.time(),
+                              *write_metrics(fmt, relation, commit).as_tuple()))
 
     @property
     def writes_files(self) -> bool:

@@ -191,7 +191,22 @@ MIGRATIONS: tuple[str, ...] = (
     create index stream_batches_by_stream on stream_batches(stream, finished_at);
     create index stream_batches_by_run on stream_batches(run_id);
     """,
+    # 6: metrics — what each table commit did: rows in (source rows of the write), rows
+    # written and deleted, bytes and data files added (from the format's commit).
+    """
+    alter table table_versions add column rows_in integer;
+    alter table table_versions add column rows_written integer;
+    alter table table_versions add column rows_deleted integer;
+    alter table table_versions add column bytes_written integer;
+    alter table table_versions add column files_added integer;
+    create index table_versions_by_run on table_versions(run_id);
+    """,
 )
+
+#: columns of ``table_versions`` in the order ``Ledger.flush`` takes them (rows may stop after
+#: ``written_at``: the write metrics of migration 6 are then null)
+VERSION_COLUMNS = ("run_id", "unique_id", "relation", "format", "version", "operation", "model_version",
+                   "written_at", "rows_in", "rows_written", "rows_deleted", "bytes_written", "files_added")
 
 
 class MetricLike(Protocol):
@@ -280,7 +295,10 @@ class Ledger:
                 self._db.execute("begin")
                 self._db.executemany("insert or replace into node_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                      node_rows)
-                self._db.executemany("insert into table_versions values (?, ?, ?, ?, ?, ?, ?, ?)", version_rows)
+                n = len(VERSION_COLUMNS)
+                self._db.executemany(
+                    f"insert into table_versions ({', '.join(VERSION_COLUMNS)}) values ({', '.join('?' * n)})",
+                    [tuple(r) + (None,) * (n - len(r)) for r in version_rows])
                 self._db.execute("commit")
             except sqlite3.Error as exc:
                 self._db.execute("rollback")
