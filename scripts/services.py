@@ -165,7 +165,10 @@ def start_seaweedfs(d: Path) -> dict[str, Any]:
     log = d / "server.log"
     env = {"AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET, "TMPDIR": str(d)}
     proc = spawn([bin_path("weed"), "mini", f"-dir={d / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                  "-admin.ui=false", "-webdav=false", *args], log, env=env)
+                  "-admin.ui=false", "-webdav=false",
+                  # every bucket takes volumes of its own: small volumes, many of them, or a
+                  # suite that creates a bucket per test runs out of writable volumes
+                  "-master.volumeSizeLimitMB=64", "-volume.max=2000", *args], log, env=env)
     wait_port(ports["s3"], 60, proc, log)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     return {"pid": proc.pid, "endpoint": endpoint, "access_key": S3_KEY, "secret_key": S3_SECRET,

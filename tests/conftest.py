@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def unique_name() -> str:
 
 
 @pytest.fixture
-def s3_bucket(service: Callable[[str], dict[str, Any]], unique_name: str) -> dict[str, Any]:
+def s3_bucket(service: Callable[[str], dict[str, Any]], unique_name: str) -> Iterator[dict[str, Any]]:
     """A fresh bucket on SeaweedFS: ``{"bucket", "url", "storage_options", ...}``."""
     import pyarrow.fs as pafs
 
@@ -55,7 +55,11 @@ def s3_bucket(service: Callable[[str], dict[str, Any]], unique_name: str) -> dic
     fs = pafs.S3FileSystem(access_key=s3["access_key"], secret_key=s3["secret_key"], region=s3["region"],
                            endpoint_override=s3["endpoint"], scheme="http", allow_bucket_creation=True)
     fs.create_dir(unique_name)
-    return {**s3, "bucket": unique_name, "url": f"s3://{unique_name}", "filesystem": fs}
+    yield {**s3, "bucket": unique_name, "url": f"s3://{unique_name}", "filesystem": fs}
+    try:  # free the bucket's volumes for the rest of the suite
+        fs.delete_dir(unique_name)
+    except OSError:
+        pass
 
 
 @pytest.fixture
