@@ -60,7 +60,8 @@ def _delta(fmt: Any, relation: Relation, commit: Commit) -> WriteMetrics:
     adds = [a["add"] for a in actions if "add" in a and a["add"].get("dataChange", True)]
     info: dict[str, Any] = next((a["commitInfo"] for a in actions if "commitInfo" in a), {})
     m = info.get("operationMetrics") or commit.metrics or {}
-    predicate = str((info.get("operationParameters") or {}).get("predicate") or "")
+    params = info.get("operationParameters") or {}
+    predicate = str(params.get("mergePredicate") or params.get("predicate") or "")
     if "num_source_rows" in m:  # a merge
         written = _int(m, "num_target_rows_inserted", "num_target_rows_updated")
         # delete+insert's source also carries one marker row per key: count the new rows only

@@ -1,14 +1,16 @@
 """The project's docs catalog and lineage (``weir.workspace.docs``) for the UI, computed in a
 background thread and cached until a newer run finishes.
 
-Computing it opens the project's DuckDB catalog for about a second; the UI never keeps it
-open, so ``weir build`` and pipeline runs in other processes are not locked out. When the
-catalog is busy (another process is writing it) the previous copy is kept.
+Computing it reads a copy of the project's DuckDB catalog, so the UI never holds the lock
+that ``weir build`` and pipeline runs in other processes need. When the copy cannot be read
+(taken in the middle of a write) the previous catalog is kept.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -68,11 +70,34 @@ class CatalogCache:
 
 def compute_catalog(project_dir: Path, *, target: str | None, vars: dict[str, Any],
                     profiles_dir: str | Path | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Open the project for a moment and read its docs catalog and lineage (with layout)."""
+    """The project's docs catalog and lineage (with layout), read from a copy of its DuckDB
+    catalog: the UI never takes the lock a running ``weir build`` needs."""
+    from weir.checks.tests import validate_expectations
     from weir.lineage.site import lineage_document
+    from weir.project.loader import load_project
     from weir.workspace import Workspace
     from weir.workspace.docs import docs_catalog
 
-    with Workspace.load(project_dir, target=target, vars=vars, profiles_dir=profiles_dir) as ws:
-        catalog, lineage = docs_catalog(ws)
+    project = load_project(Path(project_dir), target=target, cli_vars=vars,
+                           profiles_dir=Path(profiles_dir) if profiles_dir else None)
+    validate_expectations(project.graph)
+    with tempfile.TemporaryDirectory(prefix="weir-ui-") as tmp:
+        if str(project.target.type).lower() != "spark":
+            project.target.path = str(_copy_catalog(project, Path(tmp)))
+        with Workspace(project) as ws:
+            catalog, lineage = docs_catalog(ws)
     return catalog, lineage_document(lineage)
+
+
+def _copy_catalog(project: Any, folder: Path) -> Path:
+    """Copy the DuckDB catalog file (and its WAL) into ``folder``; a copy torn by a concurrent
+    write fails to open and the previous catalog is kept."""
+    path = Path(project.target.path) if project.target.path else project.state_dir / f"{project.target.name}.duckdb"
+    if not path.is_absolute():
+        path = project.root / path
+    copy = folder / path.name
+    for suffix in ("", ".wal"):
+        src = path.with_name(path.name + suffix)
+        if src.exists():
+            shutil.copyfile(src, copy.with_name(copy.name + suffix))
+    return copy

@@ -3,7 +3,8 @@ collector, so runs of every process that writes the ledger show (``weir build``,
 the scheduler, ``weir stream``).
 
 Counters (``*_total``) count what the ledger holds; gauges describe a node's, task's, table's
-or stream's newest run. Labels: ``node`` is the node's unique id, ``table`` the relation.
+or stream's newest run. Labels: ``node`` is the node's unique id, ``table`` the relation as
+people write it (``main.orders``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from weir.checks.report import display_name
 from weir.errors import MissingExtraError
 from weir.state.ledger import Ledger
 
@@ -78,13 +80,13 @@ def _families(ledger: Ledger) -> Iterator[Any]:
                                 labels=["table", "format"])
     for rel, fmt, v in q("select relation, format, max(version) from table_versions where version is not null "
                          "group by relation, format"):
-        version.add_metric([rel, fmt], v)
+        version.add_metric([display_name(rel), fmt], v)
     yield version
     written = CounterMetricFamily("weir_table_bytes_written", "Data bytes weir committed to the table.",
                                   labels=["table"])
     for rel, b in q("select relation, sum(bytes_written) from table_versions where bytes_written is not null "
                     "group by relation"):
-        written.add_metric([rel], b)
+        written.add_metric([display_name(rel)], b)
     yield written
 
     checks = CounterMetricFamily("weir_check_results", "Check and test results by status.",
