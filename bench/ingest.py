@@ -40,6 +40,11 @@ DB = "weir_bench_ingest"
 TABLE = "bench_rows"
 
 
+def database(rows: int) -> str:
+    """The benchmark's database: one per row count, so a smaller run keeps the 5M table."""
+    return DB if rows == 5_000_000 else f"{DB}_{rows}"
+
+
 def postgres() -> dict[str, Any]:
     spec = importlib.util.spec_from_file_location("services", REPO / "scripts" / "services.py")
     assert spec and spec.loader
@@ -51,15 +56,16 @@ def postgres() -> dict[str, Any]:
 def ensure_table(pg: dict[str, Any], rows: int) -> str:
     import psycopg
 
+    db = database(rows)
     with psycopg.connect(pg["dsn"], autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = %s", (DB,)).fetchone():
-            conn.execute(f'create database "{DB}"')
-    dsn = f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{DB}"
+        if not conn.execute("select 1 from pg_database where datname = %s", (db,)).fetchone():
+            conn.execute(f'create database "{db}"')
+    dsn = f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{db}"
     with psycopg.connect(dsn, autocommit=True) as conn:
         have = conn.execute("select count(*) from pg_class where relname = %s", (TABLE,)).fetchone()
         if have and have[0] and conn.execute(f"select count(*) from {TABLE}").fetchone()[0] == rows:  # type: ignore[index]
             return dsn
-        log(f"generating {rows:,} rows in {DB}.{TABLE} ...")
+        log(f"generating {rows:,} rows in {db}.{TABLE} ...")
         conn.execute(f"drop table if exists {TABLE}")
         conn.execute(f"""
             create table {TABLE} as
@@ -101,7 +107,7 @@ print(info)
 """
 
 
-def weir_project(root: Path, pg: dict[str, Any]) -> None:
+def weir_project(root: Path, pg: dict[str, Any], db: str) -> None:
     (root / "models").mkdir(parents=True, exist_ok=True)
     (root / "dbt_project.yml").write_text("name: bench\nversion: '1.0.0'\nprofile: bench\n")
     (root / "models" / "sources.yml").write_text(textwrap.dedent(f"""\
@@ -111,7 +117,7 @@ def weir_project(root: Path, pg: dict[str, Any]) -> None:
             schema: raw
             ingest:
               type: postgres
-              connection: {{host: "{pg['host']}", port: {pg['port']}, user: "{pg['user']}", dbname: "{DB}"}}
+              connection: {{host: "{pg['host']}", port: {pg['port']}, user: "{pg['user']}", dbname: "{db}"}}
               batch_size: 100000
             tables:
               - name: {TABLE}
@@ -143,7 +149,7 @@ def main() -> None:
     work.mkdir(parents=True)
 
     weir_root = work / "weir"
-    weir_project(weir_root, pg)
+    weir_project(weir_root, pg, database(args.rows))
     log("weir ingest ...")
     weir = run_measured([str(WEIR_BIN), "ingest", "--project-dir", str(weir_root)], cwd=weir_root,
                         log_path=work / "weir.log")

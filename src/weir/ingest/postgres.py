@@ -1,6 +1,13 @@
-"""PostgreSQL source (psycopg 3): ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` streamed
-into ``pyarrow.csv`` with column types from the catalog, so memory stays bounded by the
-batch size whatever the table size, and parsing runs in Arrow's threads.
+"""PostgreSQL source: column types from the catalog (psycopg 3), rows read by one of two
+paths, both streamed so memory stays bounded by the batch size whatever the table size:
+
+* ``reader="adbc"`` (the default when ``adbc-driver-postgresql`` is installed, as the
+  ``postgres`` extra does): binary COPY decoded into Arrow in C++, read in a thread ahead
+  of the writer (see ``weir.ingest.postgres_adbc``);
+* ``reader="csv"`` (the fallback): ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` through
+  psycopg, parsed by ``pyarrow.csv`` in Arrow's threads.
+
+Both give the same table.
 
 Types: smallint/integer/bigint -> int16/32/64, real/double -> float32/64, numeric(p,s)
 -> decimal128(p,s) (numeric without precision -> decimal128(38,9)), boolean, text/varchar/
@@ -24,9 +31,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from weir.errors import MissingExtraError
+from weir.errors import ConfigError, MissingExtraError
+from weir.ingest import postgres_adbc
 from weir.ingest.base import IngestError, rebatch
-from weir.ingest.sql import SqlSource, connect_error, resolve_connection
+from weir.ingest.pipe import prefetch
+from weir.ingest.sql import SqlSource, connect_error, resolve_connection, scrub
 
 _SCALARS: dict[str, pa.DataType] = {
     "int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(), "float4": pa.float32(), "float8": pa.float64(),
@@ -35,6 +44,7 @@ _SCALARS: dict[str, pa.DataType] = {
     "bytea": pa.binary(), "oid": pa.int64(),
 }
 _AUTH_CODES = ("28P01", "28000")  # invalid_password, invalid_authorization_specification
+READERS = ("auto", "adbc", "csv")
 
 
 def _psycopg() -> Any:
@@ -48,8 +58,8 @@ def _psycopg() -> Any:
 def arrow_type(type_display: str) -> tuple[pa.DataType, str]:
     """(Arrow type, how the value is selected) of a PostgreSQL column type as psycopg shows it."""
     base = type_display.split("(")[0].strip()
-    if base.endswith("[]"):
-        elem, _ = arrow_type(base[:-2])
+    if type_display.endswith("[]"):  # "int4[]", "numeric(5,1)[]"
+        elem, _ = arrow_type(type_display[:-2])
         if pa.types.is_integer(elem) or pa.types.is_floating(elem) or pa.types.is_boolean(elem) \
                 or pa.types.is_string(elem) or pa.types.is_decimal(elem):
             return pa.list_(elem), "json"
@@ -69,9 +79,14 @@ def arrow_type(type_display: str) -> tuple[pa.DataType, str]:
 class PostgresSource(SqlSource):
     kind = "postgres"
 
-    def __init__(self, connection: Mapping[str, Any] | str, **kw: Any) -> None:
+    def __init__(self, connection: Mapping[str, Any] | str, *, reader: str = "auto", **kw: Any) -> None:
         super().__init__(connection, **kw)
+        if reader not in READERS:
+            raise ConfigError(f"postgres source {self.name}: unknown reader {reader!r}",
+                              hint=f"use one of: {', '.join(READERS)}")
+        self.reader = reader
         self._how: dict[str, str] = {}
+        self._pg_type: dict[str, str] = {}
 
     # -- connection -------------------------------------------------------------------------
     def _params(self) -> tuple[dict[str, Any] | str, list[str]]:
@@ -124,6 +139,7 @@ class PostgresSource(SqlSource):
                     type_, how = arrow_type(col.type_display)
                     fields.append(pa.field(col.name, type_))
                     self._how[col.name] = how
+                    self._pg_type[col.name] = col.type_display
             self._schema = pa.schema(fields)
             self.check_columns(self._schema)
         return self._schema
@@ -138,15 +154,58 @@ class PostgresSource(SqlSource):
         return out
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-        psycopg = _psycopg()
+    def uses_adbc(self) -> bool:
+        """Whether ``read`` takes the ADBC path (see the module docstring)."""
+        if self.reader == "adbc" and not postgres_adbc.available():
+            raise MissingExtraError("adbc-driver-postgresql", "postgres")
+        return self.reader == "adbc" or (self.reader == "auto" and postgres_adbc.available())
+
+    def _query(self, columns: list[str], state: dict[str, Any]) -> str:
+        """The SELECT, with the cursor as a quoted literal (COPY takes no parameters)."""
         from psycopg import sql as psql
 
+        query, params = self.select_sql(columns, state)
+        if params:
+            head, _, tail = query.rpartition("%s")
+            query = head + psql.Literal(params[0]).as_string(None) + tail
+        return query
+
+    def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+        if self.uses_adbc():
+            return prefetch(rebatch(self._read_adbc(state), self.batch_size), name=f"weir-read-{self.name}")
+        return self._read_csv(state)
+
+    def _read_adbc(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+        import adbc_driver_manager
+
         schema = self.schema()
-        query, params = self.select_sql(self._select_list(), state)
+        columns = [self._adbc_column(f.name) for f in schema]
+        query = self._query(columns, state)
+        params, secrets = self._params()
+        try:
+            conn = postgres_adbc.connect(postgres_adbc.conninfo(params))
+        except adbc_driver_manager.Error as exc:
+            text = str(exc)
+            auth = "authentication failed" in text or ("role" in text and "does not exist" in text)
+            raise connect_error("postgres", self.name, self.where(), exc, secrets, auth=auth) from None
+        try:
+            yield from postgres_adbc.batches(conn, query, schema)
+        except adbc_driver_manager.Error as exc:
+            detail = scrub(" ".join(str(exc).split()), secrets)
+            raise IngestError(f"postgres source {self.name}: reading failed: {detail}") from None
+        finally:
+            conn.close()
+
+    def _adbc_column(self, name: str) -> str:
+        c = self.q(name)
+        expr = postgres_adbc.server_expression(c, self._how[name], self._pg_type.get(name, ""))
+        return f"{expr} as {c}" if expr != c else c
+
+    def _read_csv(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+        psycopg = _psycopg()
+        schema = self.schema()
+        query = self._query(self._select_list(), state)
         with self.connect() as conn:
-            if params:  # COPY takes no parameters: the cursor goes in as a quoted literal
-                query = query.replace("%s", psql.Literal(params[0]).as_string(conn))
             csv_types = {f.name: f.type if self._how[f.name] == "plain" and not pa.types.is_binary(f.type)
                          else pa.string() for f in schema}
             options = pcsv.ConvertOptions(column_types=csv_types, true_values=["t"], false_values=["f"],
@@ -204,10 +263,10 @@ class _CopyFile(io.RawIOBase):
 
 def table(connection: Mapping[str, Any] | str, table: str | None = None, *, query: str | None = None,
           cursor: str | None = None, primary_key: Sequence[str] = (), batch_size: int = 100_000,
-          name: str | None = None) -> PostgresSource:
-    """A PostgreSQL table (``"schema.table"``) or ``query=`` as a source."""
+          name: str | None = None, reader: str = "auto") -> PostgresSource:
+    """A PostgreSQL table (``"schema.table"``) or ``query=`` as a source (``reader``: see the module)."""
     return PostgresSource(connection, table=table, query=query, cursor=cursor, primary_key=primary_key,
-                          batch_size=batch_size, name=name)
+                          batch_size=batch_size, name=name, reader=reader)
 
 
 __all__ = ["PostgresSource", "arrow_type", "table"]
