@@ -326,6 +326,8 @@ from weir.cli.ingest import register as _register_ingest  # noqa: E402 - needs t
 _register_ingest(cli)
 
 
+# orchestration: pipelines, trigger, backfill, clear, scheduler, logs
+from weir.cli.pipelines import register as _register_pipelines  # noqa: E402
 
 _register_pipelines(cli)
 
