@@ -190,7 +190,7 @@ class PostgresSource(SqlSource):
             raise connect_error("postgres", self.name, self.where(), exc, secrets, auth=auth) from None
         try:
             yield from postgres_adbc.batches(conn, query, schema)
-        except adbc_driver_manager.Error as exc:
+        except (adbc_driver_manager.Error, OSError, pa.ArrowInvalid) as exc:  # OSError: an error after the first batch
             detail = scrub(" ".join(str(exc).split()), secrets)
             raise IngestError(f"postgres source {self.name}: reading failed: {detail}") from None
         finally:
@@ -216,7 +216,7 @@ class PostgresSource(SqlSource):
                 with conn.cursor().copy(f"copy ({query}) to stdout (format csv)") as copy:
                     reader = pcsv.open_csv(_CopyFile(copy), read_options=read, convert_options=options)
                     yield from rebatch((self._finish(b, schema) for b in reader), self.batch_size)
-            except psycopg.Error as exc:
+            except (psycopg.Error, pa.ArrowInvalid) as exc:
                 raise IngestError(f"postgres source {self.name}: reading failed: {' '.join(str(exc).split())}") \
                     from None
 

@@ -86,7 +86,12 @@ def batches(conn: Any, query: str, schema: pa.Schema, *, batch_bytes: int = BATC
 
 def to_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
     """``batch`` with ``schema``'s names and types (vectorized casts where ADBC's types differ)."""
-    arrays = [_cast(col, f.type) for col, f in zip(batch.columns, schema, strict=True)]
+    arrays = []
+    for col, f in zip(batch.columns, schema, strict=True):
+        try:
+            arrays.append(_cast(col, f.type))
+        except pa.ArrowInvalid as exc:  # NaN in a numeric column, ...
+            raise pa.ArrowInvalid(f"column {f.name!r} cannot be read as {f.type}: {exc}") from None
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
