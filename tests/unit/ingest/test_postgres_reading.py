@@ -65,8 +65,7 @@ def test_closing_early_stops_the_producer_and_closes_its_iterator_in_its_thread(
 
     def items() -> Iterator[int]:
         try:
-            for i in range(1_000_000):
-                yield i
+            yield from range(1_000_000)
         finally:
             closed_in.append(threading.current_thread().name)
 
