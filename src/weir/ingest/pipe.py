@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -28,7 +28,7 @@ class _Failed:
         self.exc = exc
 
 
-def prefetch(items: Iterator[T], depth: int = 2, *, name: str = "weir-prefetch") -> Iterator[T]:
+def prefetch(items: Iterator[T], depth: int = 2, *, name: str = "weir-prefetch") -> Generator[T, None, None]:
     """``items``, produced by a daemon thread at most ``depth`` items ahead of the caller."""
     q: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()

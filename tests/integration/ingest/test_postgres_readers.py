@@ -6,6 +6,7 @@ behind."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Generator
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +105,7 @@ def test_a_writer_that_stops_early_closes_the_reader(pg, tmp_path):
     pg.execute("insert into big select i, repeat('x', 200) from generate_series(1, 200000) i")
     src = postgres.table(pg.facts["dsn"], "public.big", reader="adbc", batch_size=1000)
     batches = src.read({})
+    assert isinstance(batches, Generator)
     assert next(batches).num_rows == 1000
     batches.close()  # what the loader's writer does when it fails
     assert _sessions(pg) == 0
