@@ -6,6 +6,7 @@ behind."""
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Generator
 from decimal import Decimal
 from typing import Any
@@ -84,9 +85,15 @@ def test_incremental_ties_and_reruns_on_each_reader(pg, tmp_path, reader):
 
 
 def _sessions(pg: Any) -> int:
-    row = pg.execute("select count(*) from pg_stat_activity where datname = current_database() "
-                     "and pid <> pg_backend_pid()").fetchone()
-    return int(row[0])
+    """Other sessions on the test's database, once closed ones have gone (a backend leaves
+    pg_stat_activity shortly after its client hangs up; waits up to 10 s for that)."""
+    deadline = time.monotonic() + 10
+    while True:
+        row = pg.execute("select count(*) from pg_stat_activity where datname = current_database() "
+                         "and pid <> pg_backend_pid()").fetchone()
+        if int(row[0]) == 0 or time.monotonic() > deadline:
+            return int(row[0])
+        time.sleep(0.05)
 
 
 def test_an_error_mid_stream_names_the_source_and_leaves_no_session(pg, tmp_path):
