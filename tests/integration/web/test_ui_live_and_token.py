@@ -37,8 +37,9 @@ SLOW = textwrap.dedent("""\
 
 
 def _badge(browser: Any) -> str | None:
-    found = browser.find_elements(By.CSS_SELECTOR, "#pipeline-runs tr[data-run-id] .badge")
-    return found[0].get_attribute("data-state") if found else None
+    # read in one script: live updates replace the rows, so element handles can go stale
+    return browser.execute_script(
+        "const b = document.querySelector('#pipeline-runs tr[data-run-id] .badge'); return b ? b.dataset.state : null")
 
 
 def test_a_run_in_progress_updates_the_page_without_reload(tmp_path: Path, browser: Any) -> None:
@@ -62,7 +63,7 @@ def test_a_run_in_progress_updates_the_page_without_reload(tmp_path: Path, brows
         assert browser.execute_script("return window.__same_page") == "yes"
         out, _ = run.communicate(timeout=60)
         assert run.returncode == 0, out
-        browser.find_element(By.LINK_TEXT, "slow").click()
+        browser.get(ui.url + "/pipelines/slow")
         WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#gantt .bar.ok"))
         assert [b.get_attribute("data-task") for b in browser.find_elements(By.CSS_SELECTOR, "#gantt .grow")] == \
             ["wait_for_go", "finish"]
