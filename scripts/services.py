@@ -17,6 +17,7 @@ connection facts are written to ``<dir>/<name>.json``:
     seaweedfs  {"endpoint", "access_key", "secret_key", "region", "storage_options"} S3 API
     tansu      {"bootstrap_servers"}                        Kafka protocol, memory storage
     mongo      {"host", "port", "uri"}                      nx-27017 (MongoDB wire protocol on SQLite)
+    spark-connect {"port", "url"}                           Spark Connect (sc://), local[2], from the pyspark wheel
 
 Only the standard library is used, so this runs before anything is installed.
 MariaDB comes from Debian: ``scripts/install_services.sh`` installs it.
@@ -241,12 +242,38 @@ def start_tansu_s3(d: Path, s3: dict[str, Any], bucket: str, port: int | None = 
     return {"pid": proc.pid, "port": port, "bootstrap_servers": f"127.0.0.1:{port}"}, stop_it
 
 
+# -- spark-connect (added by the Spark engine work): a Spark Connect server from the pyspark
+# wheel, master local[2], in the foreground of its own process group (stopped like the others).
+def start_spark_connect(d: Path) -> dict[str, Any]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pyspark not found: pip install -e '.[spark]' (or '.[dev]')")
+    home = str(list(spec.submodule_search_locations)[0])
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = d / "server.log"
+    env = {"SPARK_HOME": home, "SPARK_LOG_DIR": str(d / "logs"), "SPARK_PID_DIR": str(d / "pids"),
+           "SPARK_CONF_DIR": str(d / "conf")}
+    proc = spawn([f"{home}/sbin/start-connect-server.sh", "--wait", "--master", "local[2]",
+                  "--conf", f"spark.connect.grpc.binding.port={port}",
+                  "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
+                  "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.driver.host=127.0.0.1",
+                  "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=8",
+                  "--conf", f"spark.sql.warehouse.dir={d / 'warehouse'}",
+                  "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={d / 'derby'}"], log, env=env)
+    wait_port(port, 120, proc, log)
+    return {"pid": proc.pid, "port": port, "url": f"sc://127.0.0.1:{port}"}
+
+
 STARTERS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "postgres": start_postgres,
     "mariadb": start_mariadb,
     "seaweedfs": start_seaweedfs,
     "tansu": start_tansu,
     "mongo": start_mongo,
+    "spark-connect": start_spark_connect,
 }
 
 

@@ -259,7 +259,7 @@ class SparkEngine(Engine):
                               hint="use a local warehouse, or a cluster with the Delta jars (native writes)")
         sub = f"part-{uuid.uuid4().hex}"
         out = os.path.join(folder, sub)
-        writer = df.write.mode("errorifexists")
+        writer = df.write.mode("error")  # "errorifexists" is refused by Spark Connect
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         self._run(lambda: writer.parquet(out))

@@ -67,6 +67,10 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
     if method == "connect":
         if not url or not url.startswith("sc://"):
             raise ConfigError("method: connect needs host: sc://HOST:PORT (the Spark Connect server)")
+        import importlib.util
+
+        if importlib.util.find_spec("grpc") is None:  # the Connect client's extra (pyspark[connect])
+            raise MissingExtraError("grpcio (the Spark Connect client)", "spark")
         builder = SparkSession.builder.remote(url)
         # the server owns its runtime settings; only the SQL behaviour is per session
         sql_conf = {k: v for k, v in settings.items() if k.startswith("spark.sql.")}

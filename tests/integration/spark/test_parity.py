@@ -43,7 +43,7 @@ DAY1 = "id,status,amount,day\n1, Completed ,10.50,2024-01-01\n2,pending,3.25,202
 DAY2 = DAY1.replace("2,pending,3.25", "2,completed,3.25") + "4,completed,1.00,2024-01-02\n5,refunded,2.00,2024-01-03\n"
 
 
-def _project(root: Path) -> Path:
+def _project(root: Path, connect_url: str | None = None) -> Path:
     (root / "models").mkdir(parents=True)
     (root / "seeds").mkdir()
     (root / "dbt_project.yml").write_text("name: parity\nprofile: parity\nconfig-version: 2\n")
@@ -53,6 +53,8 @@ def _project(root: Path) -> Path:
         # the Spark engine over the tables DuckDB wrote, and the reverse
         "spark_on_duck": {"type": "spark", "master": "local[2]", "warehouse": "lake_duck"},
         "duck_on_spark": {"type": "duckdb", "warehouse": "lake_spark", "path": ".weir/duck_on_spark.duckdb"},
+        "connect": {"type": "spark", "method": "connect", "host": connect_url or "sc://unset",
+                    "warehouse": "lake_connect", "threads": 2},
     }}))
     for name, sql in MODELS.items():
         (root / "models" / name).write_text(sql)
@@ -120,3 +122,15 @@ def test_spark_gate_keeps_previous_version(tmp_path: Path, spark: Any) -> None:
         failed = [r for r in result.results if r.status == "error"]
         assert failed and "quality gate failed" in failed[0].message
         assert ws.read_table("daily").num_rows == 2  # the previous version stays published
+
+
+def test_spark_connect_builds_the_same_tables(tmp_path: Path, service: Any, harness: Any) -> None:
+    """The parity project through a Spark Connect server (scripts/services.py spark-connect):
+    no SparkContext on the client; the server writes the files, weir commits them."""
+    root = _project(tmp_path / "p", connect_url=service("spark-connect")["url"])
+    (root / "seeds" / "orders.csv").write_text(DAY1)
+    _build(root, "duck"), _build(root, "connect")
+    (root / "seeds" / "orders.csv").write_text(DAY2)  # merge and delete+insert on the second run
+    duck, conn = _build(root, "duck"), _build(root, "connect")
+    assert sorted(conn["orders_merged"].column("id").to_pylist()) == [1, 2, 3, 4, 5]
+    _same(harness, duck, conn, ("duckdb", "spark connect"), check_types=False)
