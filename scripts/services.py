@@ -250,7 +250,7 @@ def start_spark_connect(d: Path) -> dict[str, Any]:
     spec = importlib.util.find_spec("pyspark")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("pyspark not found: pip install -e '.[spark]' (or '.[dev]')")
-    home = str(list(spec.submodule_search_locations)[0])
+    home = str(next(iter(spec.submodule_search_locations)))
     d.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = d / "server.log"
