@@ -1,12 +1,15 @@
-"""Read ahead: a source's batches produced in a thread while the caller writes the previous
-ones, through a bounded queue (so reading from the network and decoding overlap with
-Parquet encoding; both release the GIL, and memory stays bounded by ``depth`` batches).
+"""Read ahead: a source's batches produced by threads while the caller writes the previous
+ones, through one bounded queue (so reading from the network and decoding overlap with
+Parquet encoding; both release the GIL, and memory stays bounded by ``depth`` items plus
+one in the hands of each producer).
 
-    for batch in prefetch(source_batches(), depth=2):
+    for batch in prefetch(source_batches(), depth=2):          # one producer, order kept
+        write(batch)
+    for batch in merge([range_a(), range_b()], depth=2):       # several, interleaved
         write(batch)
 
-The producer's exception is re-raised in the caller, as itself. When the caller stops
-early (an error, or it closes the generator), the producer is told to stop and its
+A producer's exception is re-raised in the caller, as itself. When the caller stops
+early (an error, or it closes the generator), the producers are told to stop and each
 iterator is closed *in its own thread*, so a connection it holds is closed there.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -30,6 +33,12 @@ class _Failed:
 
 def prefetch(items: Iterator[T], depth: int = 2, *, name: str = "weir-prefetch") -> Generator[T, None, None]:
     """``items``, produced by a daemon thread at most ``depth`` items ahead of the caller."""
+    return merge([items], depth, name=name)
+
+
+def merge(producers: Sequence[Iterator[T]], depth: int = 2, *,
+          name: str = "weir-prefetch") -> Generator[T, None, None]:
+    """The items of all ``producers`` (one thread each), in the order they are ready."""
     q: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
     stop = threading.Event()
 
@@ -42,7 +51,7 @@ def prefetch(items: Iterator[T], depth: int = 2, *, name: str = "weir-prefetch")
                 continue
         return False
 
-    def produce() -> None:
+    def produce(items: Iterator[T]) -> None:
         try:
             for item in items:
                 if not put(item):
@@ -56,16 +65,26 @@ def prefetch(items: Iterator[T], depth: int = 2, *, name: str = "weir-prefetch")
             if close is not None:
                 close()
 
-    thread = threading.Thread(target=produce, name=name, daemon=True)
-    thread.start()
+    return _consume(q, stop, [threading.Thread(target=produce, args=(items,), daemon=True,
+                                               name=name if len(producers) == 1 else f"{name}-{i}")
+                              for i, items in enumerate(producers)])
+
+
+def _consume(q: queue.Queue[object], stop: threading.Event,
+             threads: list[threading.Thread]) -> Generator[T, None, None]:
+    for thread in threads:
+        thread.start()
+    running = len(threads)
     try:
-        while True:
+        while running:
             item = q.get()
             if item is _DONE:
-                return
-            if isinstance(item, _Failed):
+                running -= 1
+            elif isinstance(item, _Failed):
                 raise item.exc
-            yield item  # type: ignore[misc]
+            else:
+                yield item  # type: ignore[misc]
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()

@@ -2,8 +2,9 @@
 paths, both streamed so memory stays bounded by the batch size whatever the table size:
 
 * ``reader="adbc"`` (the default when ``adbc-driver-postgresql`` is installed, as the
-  ``postgres`` extra does): binary COPY decoded into Arrow in C++, read in a thread ahead
-  of the writer (see ``weir.ingest.postgres_adbc``);
+  ``postgres`` extra does): binary COPY decoded into Arrow in C++, read in threads ahead
+  of the writer; with ``streams=N`` a table read without cursor is split over N COPYs
+  of one snapshot, for servers with idle cores (see ``weir.ingest.postgres_adbc``);
 * ``reader="csv"`` (the fallback): ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` through
   psycopg, parsed by ``pyarrow.csv`` in Arrow's threads.
 
@@ -34,8 +35,7 @@ import pyarrow.csv as pcsv
 from weir.errors import ConfigError, MissingExtraError
 from weir.ingest import postgres_adbc
 from weir.ingest.base import IngestError, rebatch
-from weir.ingest.pipe import prefetch
-from weir.ingest.sql import SqlSource, connect_error, resolve_connection, scrub
+from weir.ingest.sql import SqlSource, connect_error, resolve_connection
 
 _SCALARS: dict[str, pa.DataType] = {
     "int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(), "float4": pa.float32(), "float8": pa.float64(),
@@ -79,17 +79,19 @@ def arrow_type(type_display: str) -> tuple[pa.DataType, str]:
 class PostgresSource(SqlSource):
     kind = "postgres"
 
-    def __init__(self, connection: Mapping[str, Any] | str, *, reader: str = "auto", **kw: Any) -> None:
+    def __init__(self, connection: Mapping[str, Any] | str, *, reader: str = "auto", streams: int = 1,
+                 **kw: Any) -> None:
         super().__init__(connection, **kw)
         if reader not in READERS:
             raise ConfigError(f"postgres source {self.name}: unknown reader {reader!r}",
                               hint=f"use one of: {', '.join(READERS)}")
-        self.reader = reader
+        self.reader, self.streams = reader, int(streams)
         self._how: dict[str, str] = {}
         self._pg_type: dict[str, str] = {}
 
     # -- connection -------------------------------------------------------------------------
-    def _params(self) -> tuple[dict[str, Any] | str, list[str]]:
+    def connection_params(self) -> tuple[dict[str, Any] | str, list[str]]:
+        """The resolved connection (a DSN or a mapping) and the secrets it holds."""
         resolved = resolve_connection(self.connection)
         if isinstance(resolved, str):
             return resolved, [resolved]
@@ -109,7 +111,7 @@ class PostgresSource(SqlSource):
 
     def connect(self) -> Any:
         psycopg = _psycopg()
-        params, secrets = self._params()
+        params, secrets = self.connection_params()
         try:
             if isinstance(params, str):
                 conn = psycopg.connect(params, autocommit=True, connect_timeout=10)
@@ -160,43 +162,27 @@ class PostgresSource(SqlSource):
             raise MissingExtraError("adbc-driver-postgresql", "postgres")
         return self.reader == "adbc" or (self.reader == "auto" and postgres_adbc.available())
 
-    def _query(self, columns: list[str], state: dict[str, Any]) -> str:
-        """The SELECT, with the cursor as a quoted literal (COPY takes no parameters)."""
+    def copy_query(self, columns: list[str], state: dict[str, Any], where: str = "") -> str:
+        """The SELECT (``where``: a predicate for a read without cursor), with the cursor as
+        a quoted literal (COPY takes no parameters)."""
         from psycopg import sql as psql
 
         query, params = self.select_sql(columns, state)
         if params:
             head, _, tail = query.rpartition("%s")
             query = head + psql.Literal(params[0]).as_string(None) + tail
+        if where:
+            assert not self.cursor, "a read in cursor order is one stream"
+            query += f" where {where}"
         return query
 
     def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
         if self.uses_adbc():
-            return prefetch(rebatch(self._read_adbc(state), self.batch_size), name=f"weir-read-{self.name}")
+            return rebatch(postgres_adbc.read(self, state), self.batch_size)
         return self._read_csv(state)
 
-    def _read_adbc(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-        import adbc_driver_manager
-
-        schema = self.schema()
-        columns = [self._adbc_column(f.name) for f in schema]
-        query = self._query(columns, state)
-        params, secrets = self._params()
-        try:
-            conn = postgres_adbc.connect(postgres_adbc.conninfo(params))
-        except adbc_driver_manager.Error as exc:
-            text = str(exc)
-            auth = "authentication failed" in text or ("role" in text and "does not exist" in text)
-            raise connect_error("postgres", self.name, self.where(), exc, secrets, auth=auth) from None
-        try:
-            yield from postgres_adbc.batches(conn, query, schema)
-        except (adbc_driver_manager.Error, OSError, pa.ArrowInvalid) as exc:  # OSError: an error after the first batch
-            detail = scrub(" ".join(str(exc).split()), secrets)
-            raise IngestError(f"postgres source {self.name}: reading failed: {detail}") from None
-        finally:
-            conn.close()
-
-    def _adbc_column(self, name: str) -> str:
+    def adbc_column(self, name: str) -> str:
+        """A column of the SELECT list the ADBC path reads."""
         c = self.q(name)
         expr = postgres_adbc.server_expression(c, self._how[name], self._pg_type.get(name, ""))
         return f"{expr} as {c}" if expr != c else c
@@ -204,7 +190,7 @@ class PostgresSource(SqlSource):
     def _read_csv(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
         psycopg = _psycopg()
         schema = self.schema()
-        query = self._query(self._select_list(), state)
+        query = self.copy_query(self._select_list(), state)
         with self.connect() as conn:
             csv_types = {f.name: f.type if self._how[f.name] == "plain" and not pa.types.is_binary(f.type)
                          else pa.string() for f in schema}
@@ -263,10 +249,11 @@ class _CopyFile(io.RawIOBase):
 
 def table(connection: Mapping[str, Any] | str, table: str | None = None, *, query: str | None = None,
           cursor: str | None = None, primary_key: Sequence[str] = (), batch_size: int = 100_000,
-          name: str | None = None, reader: str = "auto") -> PostgresSource:
-    """A PostgreSQL table (``"schema.table"``) or ``query=`` as a source (``reader``: see the module)."""
+          name: str | None = None, reader: str = "auto", streams: int = 1) -> PostgresSource:
+    """A PostgreSQL table (``"schema.table"``) or ``query=`` as a source (``reader``,
+    ``streams``: see the module docstring)."""
     return PostgresSource(connection, table=table, query=query, cursor=cursor, primary_key=primary_key,
-                          batch_size=batch_size, name=name, reader=reader)
+                          batch_size=batch_size, name=name, reader=reader, streams=streams)
 
 
 __all__ = ["PostgresSource", "arrow_type", "table"]

@@ -9,22 +9,37 @@ is normalised to UTC. Columns weir keeps as text (json, uuid, time, interval, en
 ...) are cast to text by the server, as on the CSV path, and ``oid`` is widened to bigint
 there (ADBC would read it as a signed int32).
 
-Reading runs in a thread ahead of the writer (``weir.ingest.pipe.prefetch``), so while
-delta-rs encodes Parquet the next batch is already on its way.
+Reading runs in threads ahead of the writer (``weir.ingest.pipe.merge``), so while
+delta-rs encodes Parquet the next batch is already on its way. A read that needs no order
+(no cursor) of a plain table is split over ``streams`` COPYs of disjoint ``ctid`` ranges
+(TID range scans, PostgreSQL 14+), each on its own connection and all in one snapshot
+(``pg_export_snapshot``), so the rows are exactly those one COPY would give while the
+server formats them on several cores.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from weir.ingest.base import IngestError
+from weir.ingest.pipe import merge
+from weir.ingest.sql import connect_error, scrub
+
+if TYPE_CHECKING:
+    from weir.ingest.postgres import PostgresSource
 
 #: session settings that make server-side ``::text`` casts match the CSV path's
 SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601"
 #: bytes of COPY data ADBC decodes into one record batch (its default is 16 MiB)
 BATCH_BYTES = 16 << 20
+#: a table is split over several COPY streams only where each gets this many 8 KiB pages
+MIN_PAGES_PER_STREAM = 1024
 
 
 def available() -> bool:
@@ -65,10 +80,88 @@ def server_expression(column: str, how: str, type_display: str) -> str:
     return column  # arrays ("json" on the CSV path) come natively as Arrow lists
 
 
-def connect(info: str) -> Any:
+def read(src: PostgresSource, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+    """The rows ``src`` reads from ``state`` on, as batches of its schema (any batch size)."""
+    schema = src.schema()
+    columns = [src.adbc_column(f.name) for f in schema]
+    params, secrets = src.connection_params()
+    info = conninfo(params)
+    with shared_snapshot(src) as (snapshot, ranges):
+        streams = [_stream(src, info, src.copy_query(columns, state, where=r), schema, snapshot, secrets)
+                   for r in ranges]
+        yield from merge(streams, name=f"weir-read-{src.name}")
+
+
+def _stream(src: PostgresSource, info: str, query: str, schema: pa.Schema, snapshot: str | None,
+            secrets: list[str]) -> Iterator[pa.RecordBatch]:
+    import adbc_driver_manager
+
+    try:
+        conn = connect(info, snapshot)
+    except adbc_driver_manager.Error as exc:
+        text = str(exc)
+        auth = "authentication failed" in text or ("role" in text and "does not exist" in text)
+        raise connect_error("postgres", src.name, src.where(), exc, secrets, auth=auth) from None
+    try:
+        yield from batches(conn, query, schema)
+    except (adbc_driver_manager.Error, OSError, pa.ArrowInvalid) as exc:  # OSError: failed after a batch
+        detail = scrub(" ".join(str(exc).split()), secrets)
+        raise IngestError(f"postgres source {src.name}: reading failed: {detail}") from None
+    finally:
+        conn.close()
+
+
+def connect(info: str, snapshot: str | None = None) -> Any:
+    """An ADBC connection; in a transaction on ``snapshot`` (an exported one) when given."""
     import adbc_driver_postgresql.dbapi as dbapi
 
-    return dbapi.connect(info)
+    if snapshot is None:
+        return dbapi.connect(info)
+    conn = dbapi.connect(info, autocommit=False)  # the driver opens a transaction
+    try:
+        cur = conn.cursor()
+        cur.execute("set transaction isolation level repeatable read")
+        cur.execute("set transaction snapshot '" + snapshot.replace("'", "''") + "'")
+        cur.close()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def shared_snapshot(src: PostgresSource) -> Iterator[tuple[str | None, list[str]]]:
+    """(exported snapshot, one ctid predicate per stream) for reading ``src``; (None, [""])
+    for one plain COPY: when rows must come in cursor order, for queries, small tables,
+    partitioned parents, servers before 14 (no TID range scans)."""
+    if src.cursor or src.table is None or src.streams <= 1:
+        yield None, [""]
+        return
+    conn = src.connect()
+    try:
+        conn.execute("begin isolation level repeatable read")
+        row = conn.execute("select c.relkind::text, pg_relation_size(c.oid) / current_setting('block_size')::int8, "
+                           "current_setting('server_version_num')::int from pg_class c where c.oid = %s::regclass",
+                           (src.from_sql(),)).fetchone()
+        kind, pages, version = row if row else ("", 0, 0)
+        streams = min(src.streams, pages // MIN_PAGES_PER_STREAM) if kind in ("r", "m") and version >= 140000 else 1
+        if streams <= 1:
+            yield None, [""]
+        else:
+            snapshot = conn.execute("select pg_export_snapshot()").fetchone()[0]
+            yield snapshot, ctid_ranges(pages, streams)  # the snapshot lives while this transaction does
+    finally:
+        conn.close()
+
+
+def ctid_ranges(pages: int, streams: int) -> list[str]:
+    """Predicates splitting a table of ``pages`` pages into ``streams`` ctid ranges that
+    cover every row (the first and last are open-ended: pages added meanwhile are read)."""
+    step = -(-pages // streams)
+    cuts = [f"'({i * step},0)'::tid" for i in range(1, streams)]
+    preds = [f"ctid < {cuts[0]}"]
+    preds += [f"ctid >= {lo} and ctid < {hi}" for lo, hi in itertools.pairwise(cuts)]
+    return [*preds, f"ctid >= {cuts[-1]}"]
 
 
 def batches(conn: Any, query: str, schema: pa.Schema, *, batch_bytes: int = BATCH_BYTES) -> Iterator[pa.RecordBatch]:

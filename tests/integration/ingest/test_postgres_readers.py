@@ -12,11 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import psycopg
 import pytest
 
 from weir.errors import WeirError
 from weir.formats.delta import DeltaFormat
-from weir.ingest import postgres
+from weir.ingest import postgres, postgres_adbc
 from weir.ingest.loader import load
 from weir.sql.relation import Relation
 
@@ -126,3 +127,46 @@ def test_a_value_arrow_cannot_take_names_the_source_on_each_reader(pg, tmp_path,
         _load(pg, tmp_path, reader, "public.prices")
     assert "postgres source shop.prices: reading failed" in str(err.value) and "NaN" in str(err.value)
     assert _sessions(pg) == 0
+
+
+def _split_table(pg: Any, rows: int = 30_000) -> None:
+    pg.execute("create table wide (id int, v int, pad text)")
+    pg.execute(f"insert into wide select i, i % 100, md5(i::text) from generate_series(1, {rows}) i")
+
+
+def test_a_table_split_over_streams_loads_every_row_once(pg, tmp_path, monkeypatch):
+    _split_table(pg)
+    monkeypatch.setattr(postgres_adbc, "MIN_PAGES_PER_STREAM", 10)  # split even this small table
+    src = postgres.table(pg.facts["dsn"], "public.wide", reader="adbc", streams=3, batch_size=4000)
+    with postgres_adbc.shared_snapshot(src) as (snapshot, ranges):
+        assert snapshot and len(ranges) == 3
+    assert load(src, into="raw.t", warehouse=str(tmp_path / "adbc")).rows_written == 30_000
+    assert _rows(tmp_path, "adbc") == pg.execute("select * from wide order by 1").fetchall()
+    assert _sessions(pg) == 0
+
+
+def test_streams_read_one_snapshot_while_the_table_changes(pg, tmp_path, monkeypatch):
+    _split_table(pg)
+    before = pg.execute("select * from wide order by 1").fetchall()
+    monkeypatch.setattr(postgres_adbc, "MIN_PAGES_PER_STREAM", 10)
+    real_connect, opened = postgres_adbc.connect, []
+
+    def connect_after_an_update(info: str, snapshot: str | None = None) -> Any:
+        opened.append(snapshot)
+        if len(opened) == 2:  # every row moves to a new ctid before this stream starts
+            with psycopg.connect(pg.facts["dsn"], autocommit=True) as other:
+                other.execute("update wide set v = v + 1000")
+        return real_connect(info, snapshot)
+
+    monkeypatch.setattr(postgres_adbc, "connect", connect_after_an_update)
+    src = postgres.table(pg.facts["dsn"], "public.wide", reader="adbc", streams=2)
+    load(src, into="raw.t", warehouse=str(tmp_path / "adbc"))
+    assert len(opened) == 2 and opened[0] == opened[1] is not None
+    assert _rows(tmp_path, "adbc") == before  # no row twice, none lost, none changed
+
+
+def test_a_read_in_cursor_order_is_one_stream(pg):
+    _split_table(pg, 100)
+    src = postgres.table(pg.facts["dsn"], "public.wide", cursor="id", streams=4)
+    with postgres_adbc.shared_snapshot(src) as plan:
+        assert plan == (None, [""])

@@ -4,6 +4,7 @@ batches to weir's types."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 
 from weir.errors import ConfigError, MissingExtraError
 from weir.ingest import postgres, postgres_adbc
-from weir.ingest.pipe import prefetch
+from weir.ingest.pipe import merge, prefetch
 from weir.ingest.postgres import arrow_type
 
 # -- prefetch ---------------------------------------------------------------------------------
@@ -151,3 +152,49 @@ def test_reader_is_checked_and_a_missing_driver_names_the_extra(monkeypatch):
     assert not postgres.table("postgresql://u@h/d", "t").uses_adbc()  # auto falls back to CSV
     with pytest.raises(MissingExtraError, match="postgres"):
         postgres.table("postgresql://u@h/d", "t", reader="adbc").uses_adbc()
+
+
+# -- several COPY streams ------------------------------------------------------------------------
+
+
+def test_merge_yields_every_item_of_every_producer_once():
+    out = list(merge([iter(range(0, 100)), iter(range(100, 150)), iter([])], depth=2))
+    assert sorted(out) == list(range(150))
+
+
+def test_merge_stops_the_other_producers_when_one_fails():
+    closed: list[str] = []
+
+    def endless() -> Iterator[int]:
+        try:
+            while True:
+                yield 0
+        finally:
+            closed.append("endless")
+
+    def broken() -> Iterator[int]:
+        yield 1
+        raise RuntimeError("stream 2 lost its connection")
+
+    with pytest.raises(RuntimeError, match="stream 2 lost"):
+        for _ in merge([endless(), broken()], depth=1):
+            pass
+    assert closed == ["endless"]
+
+
+@pytest.mark.parametrize("streams", [2, 3, 4])
+def test_ctid_ranges_cover_every_page_once(streams):
+    pages = 1001
+    ranges = postgres_adbc.ctid_ranges(pages, streams)
+    assert len(ranges) == streams
+    assert ranges[0].startswith("ctid < ") and ranges[-1].startswith("ctid >= ")  # open-ended ends
+
+    def bounds(pred: str) -> tuple[int, int]:
+        nums = [int(part.split("'(")[1].split(",")[0]) for part in pred.split(" and ")]
+        if pred.startswith("ctid < "):
+            return 0, nums[0]
+        return nums[0], nums[1] if len(nums) == 2 else 10**9
+
+    covered = [bounds(p) for p in ranges]
+    assert covered[0][0] == 0 and covered[-1][1] == 10**9
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(covered))  # adjacent, no gap, no overlap
