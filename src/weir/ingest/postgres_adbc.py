@@ -87,12 +87,15 @@ def read(src: PostgresSource, state: dict[str, Any]) -> Iterator[pa.RecordBatch]
     params, secrets = src.connection_params()
     info = conninfo(params)
     with shared_snapshot(src) as (snapshot, ranges):
-        streams = [_stream(src, info, src.copy_query(columns, state, where=r), schema, snapshot, secrets)
-                   for r in ranges]
-        yield from merge(streams, name=f"weir-read-{src.name}")
+        streams = [_stream(src, info, src.copy_query(columns, state, where=r), snapshot, secrets) for r in ranges]
+        for batch in merge(streams, name=f"weir-read-{src.name}"):
+            try:  # here, not in the reader threads: they are the busier side
+                yield to_schema(batch, schema)
+            except pa.ArrowInvalid as exc:
+                raise IngestError(f"postgres source {src.name}: reading failed: {exc}") from None
 
 
-def _stream(src: PostgresSource, info: str, query: str, schema: pa.Schema, snapshot: str | None,
+def _stream(src: PostgresSource, info: str, query: str, snapshot: str | None,
             secrets: list[str]) -> Iterator[pa.RecordBatch]:
     import adbc_driver_manager
 
@@ -103,8 +106,8 @@ def _stream(src: PostgresSource, info: str, query: str, schema: pa.Schema, snaps
         auth = "authentication failed" in text or ("role" in text and "does not exist" in text)
         raise connect_error("postgres", src.name, src.where(), exc, secrets, auth=auth) from None
     try:
-        yield from batches(conn, query, schema)
-    except (adbc_driver_manager.Error, OSError, pa.ArrowInvalid) as exc:  # OSError: failed after a batch
+        yield from batches(conn, query)
+    except (adbc_driver_manager.Error, OSError) as exc:  # OSError: failed after the first batch
         detail = scrub(" ".join(str(exc).split()), secrets)
         raise IngestError(f"postgres source {src.name}: reading failed: {detail}") from None
     finally:
@@ -164,15 +167,13 @@ def ctid_ranges(pages: int, streams: int) -> list[str]:
     return [*preds, f"ctid >= {cuts[-1]}"]
 
 
-def batches(conn: Any, query: str, schema: pa.Schema, *, batch_bytes: int = BATCH_BYTES) -> Iterator[pa.RecordBatch]:
-    """The rows of ``query`` as record batches of ``schema`` (streamed; ``conn`` stays open)."""
+def batches(conn: Any, query: str, *, batch_bytes: int = BATCH_BYTES) -> Iterator[pa.RecordBatch]:
+    """The rows of ``query`` as ADBC's record batches (streamed; ``conn`` stays open)."""
     cur = conn.cursor()
     try:
         cur.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(batch_bytes)})
         cur.execute(query)
-        reader = cur.fetch_record_batch()
-        for batch in reader:
-            yield to_schema(batch, schema)
+        yield from cur.fetch_record_batch()
     finally:
         cur.close()
 
