@@ -45,7 +45,8 @@ MIN_PAGES_PER_STREAM = 1024
 def available() -> bool:
     """True when the ADBC PostgreSQL driver can be imported."""
     try:
-        import adbc_driver_postgresql.dbapi  # noqa: F401
+        import adbc_driver_manager  # noqa: F401
+        import adbc_driver_postgresql  # noqa: F401
     except ImportError:
         return False
     return True
@@ -106,7 +107,7 @@ def _stream(src: PostgresSource, info: str, query: str, snapshot: str | None,
         auth = "authentication failed" in text or ("role" in text and "does not exist" in text)
         raise connect_error("postgres", src.name, src.where(), exc, secrets, auth=auth) from None
     try:
-        yield from batches(conn, query)
+        yield from conn.batches(query)
     except (adbc_driver_manager.Error, OSError) as exc:  # OSError: failed after the first batch
         detail = scrub(" ".join(str(exc).split()), secrets)
         raise IngestError(f"postgres source {src.name}: reading failed: {detail}") from None
@@ -114,22 +115,69 @@ def _stream(src: PostgresSource, info: str, query: str, snapshot: str | None,
         conn.close()
 
 
-def connect(info: str, snapshot: str | None = None) -> Any:
+def connect(info: str, snapshot: str | None = None) -> Connection:
     """An ADBC connection; in a transaction on ``snapshot`` (an exported one) when given."""
-    import adbc_driver_postgresql.dbapi as dbapi
-
+    conn = Connection(info)
     if snapshot is None:
-        return dbapi.connect(info)
-    conn = dbapi.connect(info, autocommit=False)  # the driver opens a transaction
+        return conn
     try:
-        cur = conn.cursor()
-        cur.execute("set transaction isolation level repeatable read")
-        cur.execute("set transaction snapshot '" + snapshot.replace("'", "''") + "'")
-        cur.close()
+        conn.begin()
+        conn.execute("set transaction isolation level repeatable read")
+        conn.execute("set transaction snapshot '" + snapshot.replace("'", "''") + "'")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+class Connection:
+    """One ADBC PostgreSQL connection, through the driver manager's low-level API (its
+    DB-API module imports pandas and polars: seconds of start-up for nothing here)."""
+
+    def __init__(self, info: str) -> None:
+        import adbc_driver_manager as adbc
+        import adbc_driver_postgresql
+
+        self._adbc = adbc
+        self._db = adbc_driver_postgresql.connect(info)
+        try:
+            self._conn = adbc.AdbcConnection(self._db)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def begin(self) -> None:
+        """Leave autocommit: the driver opens a transaction (ended by ``close``)."""
+        self._conn.set_autocommit(False)
+
+    def execute(self, sql: str) -> None:
+        stmt = self._adbc.AdbcStatement(self._conn)
+        try:
+            stmt.set_sql_query(sql)
+            stmt.execute_update()
+        finally:
+            stmt.close()
+
+    def batches(self, sql: str, *, batch_bytes: int = BATCH_BYTES) -> Iterator[pa.RecordBatch]:
+        """The rows of ``sql`` as ADBC's record batches (streamed)."""
+        stmt = self._adbc.AdbcStatement(self._conn)
+        try:
+            stmt.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(batch_bytes)})
+            stmt.set_sql_query(sql)
+            stream, _ = stmt.execute_query()
+            reader = pa.RecordBatchReader.from_stream(stream)
+            try:
+                yield from reader
+            finally:
+                reader.close()
+        finally:
+            stmt.close()
+
+    def close(self) -> None:
+        try:
+            self._conn.close()
+        finally:
+            self._db.close()
 
 
 @contextmanager
@@ -165,17 +213,6 @@ def ctid_ranges(pages: int, streams: int) -> list[str]:
     preds = [f"ctid < {cuts[0]}"]
     preds += [f"ctid >= {lo} and ctid < {hi}" for lo, hi in itertools.pairwise(cuts)]
     return [*preds, f"ctid >= {cuts[-1]}"]
-
-
-def batches(conn: Any, query: str, *, batch_bytes: int = BATCH_BYTES) -> Iterator[pa.RecordBatch]:
-    """The rows of ``query`` as ADBC's record batches (streamed; ``conn`` stays open)."""
-    cur = conn.cursor()
-    try:
-        cur.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(batch_bytes)})
-        cur.execute(query)
-        yield from cur.fetch_record_batch()
-    finally:
-        cur.close()
 
 
 def to_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
