@@ -10,8 +10,8 @@ is normalised to UTC. Columns weir keeps as text (json, uuid, time, interval, en
 there (ADBC would read it as a signed int32).
 
 Reading runs in threads ahead of the writer (``weir.ingest.pipe.merge``), so while
-delta-rs encodes Parquet the next batch is already on its way. A read that needs no order
-(no cursor) of a plain table is split over ``streams`` COPYs of disjoint ``ctid`` ranges
+delta-rs encodes Parquet the next batch is already on its way. With ``streams=N`` (default
+1) a read that needs no order (no cursor) of a plain table is split over N COPYs of disjoint ``ctid`` ranges
 (TID range scans, PostgreSQL 14+), each on its own connection and all in one snapshot
 (``pg_export_snapshot``), so the rows are exactly those one COPY would give while the
 server formats them on several cores.
