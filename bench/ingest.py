@@ -6,11 +6,12 @@ Usage::
 
 PostgreSQL is started by ``scripts/services.py``; the table (int, bigint, numeric(12,2),
 text, timestamp, timestamptz, date, bool and two nullable columns) is generated
-server-side with ``generate_series`` into the database ``weir_bench_ingest`` once and
-reused while its row count matches.
+server-side with ``generate_series`` into the database ``weir_bench_ingest`` (5M rows;
+``weir_bench_ingest_<rows>`` for other sizes) once and reused while its row count matches.
 
 weir: ``weir ingest`` of a project whose source has ``ingest: {type: postgres, mode:
-full}`` (one overwrite commit; COPY csv parsed by pyarrow). dlt: ``sql_table`` with the
+full}`` (one overwrite commit; binary COPY decoded into Arrow by the ADBC driver in a
+reader thread while delta-rs writes). dlt: ``sql_table`` with the
 backend its docs name fastest for whole tables (``connectorx``; ``pyarrow`` on request)
 into the ``filesystem`` destination with ``table_format="delta"``, installed in
 ``bench/.venvs/dlt``. Each run is one subprocess; wall time and peak RSS come from
