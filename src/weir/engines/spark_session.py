@@ -94,10 +94,14 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
     for key, value in {**SESSION_CONF, **settings}.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except Exception as exc:  # the JVM failed to start: its message, one line
         raise EngineError(f"cannot start Spark ({master}): {_first_line(exc)}",
                           hint="check master: and spark_conf:, and that Java 17+ is installed") from None
+    # Spark's WARN lines (with JVM stacks, e.g. for every globbed source path) drown weir's
+    # output; weir reports failures itself
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def owns(session: Any) -> bool:

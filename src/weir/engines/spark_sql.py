@@ -77,12 +77,36 @@ def _relation_to_view(node: exp.Expression, ctes: set[str]) -> exp.Expression:
     return new
 
 
+def _with_of(node: exp.Expr) -> exp.Expression | None:
+    return node.args.get("with_") or node.args.get("with")  # the key's name depends on sqlglot's version
+
+
+def _in_scope(query: exp.Expr, around: exp.Expr | None, columns: Columns) -> str:
+    """``query`` (a part of ``around``) as Spark SQL that runs alone: with the CTEs it can
+    see (those of the queries around it, outermost first, and in a WITH only the ones
+    before the CTE it sits in), themselves resolved (they may hold RENAME / BY NAME too)."""
+    probe: Any = query.copy()
+    scopes: list[list[exp.Expr]] = []
+    node: exp.Expr | None = around
+    child: exp.Expr | None = None
+    while node is not None:
+        if isinstance(node, exp.With) and isinstance(child, exp.CTE):
+            scopes.append(list(node.expressions[: node.expressions.index(child)]))
+        elif (with_ := _with_of(node)) is not None and with_ is not child:
+            scopes.append(list(with_.expressions))
+        node, child = node.parent, node
+    for ctes in reversed(scopes):
+        for cte in ctes:
+            probe = probe.with_(cte.alias, as_=cte.this.copy(), copy=False)
+    return _resolve(probe, columns).sql("spark")
+
+
 def _union_by_name(node: exp.Expression, columns: Columns) -> exp.Expression:
     """DuckDB's ``UNION [ALL] BY NAME`` as a plain union over aligned column lists."""
     if not isinstance(node, exp.Union) or not node.args.get("by_name"):
         return node
     left, right = node.left, node.right
-    lcols, rcols = columns(left.sql("spark")), columns(right.sql("spark"))
+    lcols, rcols = columns(_in_scope(left, node, columns)), columns(_in_scope(right, node, columns))
     ltypes = {n.lower(): t for n, t in lcols}
     rtypes = {n.lower(): t for n, t in rcols}
     names = [n for n, _ in lcols] + [n for n, _ in rcols if n.lower() not in ltypes]
@@ -97,8 +121,50 @@ def _union_by_name(node: exp.Expression, columns: Columns) -> exp.Expression:
                                         name, quoted=True))
         return exp.select(*items).from_(exp.paren(query.copy()).as_("__weir_by_name"))
 
-    return exp.Union(this=side(left, ltypes, rtypes), expression=side(right, rtypes, ltypes),
-                     distinct=node.args.get("distinct"))
+    union = exp.Union(this=side(left, ltypes, rtypes), expression=side(right, rtypes, ltypes),
+                      distinct=node.args.get("distinct"))
+    with_ = _with_of(node)
+    if with_ is not None:  # the union's own CTEs stay on it
+        union.set("with_" if "with_" in node.args else "with", with_.copy())
+    return union
+
+
+def _star_rename(select: exp.Select, columns: Columns) -> None:
+    """DuckDB's ``select * rename (a as b) from q`` as ``select `a` as `b`, `c`, ... from q``
+    (Spark has no RENAME): the column list of ``q`` comes from the engine."""
+    star = select.expressions[0]
+    renames = {r.this.name.lower(): r.alias for r in star.args["rename"]}
+    probe = select.copy()
+    probe.set("expressions", [exp.Star()])
+    items: list[exp.Expr] = []
+    for name, _ in columns(_in_scope(probe, select.parent, columns)):  # the copy has the select's own WITH
+        col = exp.column(name, quoted=True)
+        new_name = renames.get(name.lower())
+        items.append(exp.alias_(col, new_name, quoted=True) if new_name else col)
+    select.set("expressions", items)
+
+
+def _needs_columns(node: exp.Expr) -> bool:
+    """A DuckDB-only construct that needs the engine's column lists: BY NAME, ``* RENAME``."""
+    if isinstance(node, exp.Union):
+        return bool(node.args.get("by_name"))
+    return (isinstance(node, exp.Select) and len(node.expressions) == 1
+            and isinstance(node.expressions[0], exp.Star) and bool(node.expressions[0].args.get("rename")))
+
+
+def _resolve(tree: Any, columns: Columns) -> Any:
+    """Rewrite every BY NAME union and ``* RENAME``, deepest first (a node's parts are
+    plain Spark SQL by the time its own columns are asked for)."""
+    for node in reversed([n for n in tree.find_all(exp.Union, exp.Select) if _needs_columns(n)]):
+        if isinstance(node, exp.Union):
+            replacement = _union_by_name(node, columns)
+            if node is tree:
+                tree = replacement
+            else:
+                node.replace(replacement)
+        else:
+            _star_rename(node, columns)
+    return tree
 
 
 def to_spark(sql: str, columns: Columns | None = None) -> str:
@@ -106,15 +172,8 @@ def to_spark(sql: str, columns: Columns | None = None) -> str:
     tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     tree = tree.transform(lambda n: _relation_to_view(n, ctes), copy=False)
-    if columns is not None and any(isinstance(u, exp.Union) and u.args.get("by_name") for u in tree.find_all(exp.Union)):
-        # innermost first: a by-name union may contain another
-        for union in reversed(list(tree.find_all(exp.Union))):
-            if union.args.get("by_name"):
-                replacement = _union_by_name(union, columns)
-                if union is tree:
-                    tree = replacement
-                else:
-                    union.replace(replacement)
+    if columns is not None:
+        tree = _resolve(tree, columns)
     return tree.sql(dialect="spark")
 
 

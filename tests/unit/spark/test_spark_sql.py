@@ -36,3 +36,49 @@ def test_union_by_name_is_aligned_with_the_engines_column_lists() -> None:
     left, right = out.split("UNION ALL")
     assert "CAST(NULL AS DATE) AS `c`" in left and "`a`" in left
     assert "CAST(NULL AS INT) AS `a`" in right and "`c`" in right
+
+
+def test_union_by_name_under_ctes_keeps_them_and_probes_sides_with_them() -> None:
+    """The snapshot's next version is ``with ... select ... union all by name select * from
+    inserts``: each side's columns are asked for with the CTEs it reads, and the WITH stays."""
+    asked: list[str] = []
+
+    def columns(sql: str) -> list[tuple[str, str]]:
+        asked.append(sql)
+        return [("id", "int"), ("v", "string")] if sql.rstrip().endswith("inserts") else [("id", "int")]
+
+    out = to_spark("with closing as (select 1 as id), inserts as (select id, 'x' as v from closing) "
+                   "select * from closing union all by name select * from inserts", columns)
+    assert out.startswith("WITH closing AS")
+    assert all(sql.startswith("WITH closing AS") and "inserts AS" in sql for sql in asked)
+    assert "CAST(NULL AS STRING) AS `v`" in out
+
+
+def test_star_rename_becomes_an_explicit_column_list() -> None:
+    """Snapshots with custom meta column names use DuckDB's ``select * rename``; Spark gets
+    the columns spelled out, renamed ones aliased, in the query's order."""
+    out = to_spark('select * rename ("dbt_scd_id" as "scd_id") from (select * from "snapshots"."s") as snap',
+                   lambda sql: [("id", "int"), ("dbt_scd_id", "string"), ("name", "string")])
+    assert "RENAME" not in out.upper()
+    assert out.startswith("SELECT `id`, `dbt_scd_id` AS `scd_id`, `name` FROM")
+    assert "`snapshots__s`" in out
+
+
+def test_snapshot_shape_rename_in_a_cte_read_by_a_by_name_union() -> None:
+    """``select * rename`` around a ``with s as (select * rename ...) ... union all by name``:
+    every query Spark is asked about is plain Spark SQL, and so is the result."""
+    asked: list[str] = []
+    table = [("id", "int"), ("scd", "string")]
+
+    def columns(sql: str) -> list[tuple[str, str]]:
+        asked.append(sql)
+        return table if sql.endswith("FROM `snapshots__s`") else [("id", "int"), ("dbt_scd_id", "string")]
+
+    sql = ('select * rename ("dbt_scd_id" as "scd") from (with s as (select * rename ("scd" as "dbt_scd_id") '
+           'from "snapshots"."s"), inserts as (select id, dbt_scd_id from s) '
+           'select * from s union all by name select * from inserts) as snap')
+    out = to_spark(sql, columns)
+    assert asked and not any("RENAME" in q.upper() or "BY NAME" in q.upper() for q in asked)
+    assert "RENAME" not in out.upper() and "BY NAME" not in out.upper()
+    assert "SELECT `id`, `scd` AS `dbt_scd_id` FROM `snapshots__s`" in out  # the CTE's rename
+    assert "SELECT `id`, `dbt_scd_id` AS `scd` FROM (" in out  # the outer one
