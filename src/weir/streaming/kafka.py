@@ -66,7 +66,8 @@ class KafkaSource:
             # the first group join waits ~3 x session timeout on tansu with the default 45 s
             "session.timeout.ms": 6000,
             "heartbeat.interval.ms": 1000,
-            "max.poll.interval.ms": 600_000,
+            # also the rebalance timeout: tansu may wait this long for a member before reassigning
+            "max.poll.interval.ms": 60_000,
             "fetch.max.bytes": 64 * 1024 * 1024,
             "queued.max.messages.kbytes": 256 * 1024,
             "error_cb": self._on_error,
@@ -180,8 +181,8 @@ class KafkaSource:
         offsets = [ck.TopicPartition(*split_key(k), o) for k, o in positions.items() if k in self._assigned]
         if not offsets:
             return
-        try:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
+        try:  # asynchronous: a synchronous commit can block for long during a rebalance on tansu
+            self._consumer.commit(offsets=offsets, asynchronous=True)
         except ck.KafkaException as exc:  # only a hint: the table holds the truth
             log.warning("Kafka offset commit failed (the table's offsets still hold): %s", exc)
 

@@ -34,6 +34,8 @@ from weir.streaming.source import Positions, RawBatch, StreamSource
 from weir.streaming.windows import WindowWriter
 
 log = logging.getLogger("weir.streaming")
+#: seconds a new consumer may take to get its first partitions before it counts as idle
+JOIN_GRACE = 30.0
 
 
 @dataclass
@@ -105,12 +107,14 @@ class StreamRunner:
         """Process batches until stopped, ``max_batches`` are done, or no message came for
         ``until_idle`` seconds (counted once partitions are assigned)."""
         self.source.open(self._on_assign, self._on_revoke)
-        idle_since = time.monotonic()
+        started = idle_since = time.monotonic()
+        joined = False  # the first group join is not idle time (up to JOIN_GRACE s); later waits are
         try:
             while not self.stopping:
                 raw = self._collect()
                 if not len(raw):
-                    if not self.source.assigned():
+                    joined = joined or bool(self.source.assigned()) or time.monotonic() - started > JOIN_GRACE
+                    if not joined:
                         idle_since = time.monotonic()
                     elif until_idle is not None and time.monotonic() - idle_since >= until_idle:
                         break
