@@ -71,18 +71,21 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
 
         if importlib.util.find_spec("grpc") is None:  # the Connect client's extra (pyspark[connect])
             raise MissingExtraError("grpcio (the Spark Connect client)", "spark")
-        builder = SparkSession.builder.remote(url)
+        # pyspark then runs the whole process in Connect mode (its functions build Connect
+        # columns): a classic session cannot be started later in the same process.
+        # create(), not getOrCreate(): every workspace gets its own session (temp views)
+        remote = SparkSession.builder.remote(url)
         # the server owns its runtime settings; only the SQL behaviour is per session
         sql_conf = {k: v for k, v in settings.items() if k.startswith("spark.sql.")}
         try:
-            session = builder.getOrCreate()
+            client: Any = remote.create()
             for key, value in sql_conf.items():
-                session.conf.set(key, value)
+                client.conf.set(key, value)
         except Exception as exc:  # grpc and Spark raise their own types: reported, never swallowed
             raise EngineError(f"cannot reach the Spark Connect server at {url}: {_first_line(exc)}",
                               hint="start it (scripts/services.py start spark-connect) or fix host:") from None
-        return session
-    active = SparkSession.getActiveSession()
+        return client
+    active = _running_session(SparkSession)
     if active is not None:  # this process already runs Spark: share its JVM, not its temp views
         session = active.newSession()
         setattr(session, "_weir_owned", False)  # noqa: B010 - a mark on a foreign object
@@ -102,6 +105,19 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
     # output; weir reports failures itself
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _running_session(cls: Any) -> Any:
+    """The process's live classic session, if any. ``getActiveSession()`` alone is not
+    enough: it is per thread, and nodes run in worker threads (getOrCreate there would
+    hand back the caller's session as if it were weir's, and closing it would stop Spark)."""
+    active = cls.getActiveSession()
+    if active is not None:
+        return active
+    default = getattr(cls, "_instantiatedSession", None)
+    if default is not None and getattr(getattr(default, "_sc", None), "_jsc", None) is not None:
+        return default
+    return None
 
 
 def owns(session: Any) -> bool:

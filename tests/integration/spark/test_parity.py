@@ -4,6 +4,8 @@ written by one engine reads the same through the other."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ def _project(root: Path, connect_url: str | None = None) -> Path:
         "duck_on_spark": {"type": "duckdb", "warehouse": "lake_spark", "path": ".weir/duck_on_spark.duckdb"},
         "connect": {"type": "spark", "method": "connect", "host": connect_url or "sc://unset",
                     "warehouse": "lake_connect", "threads": 2},
+        "duck_on_connect": {"type": "duckdb", "warehouse": "lake_connect", "path": ".weir/duck_on_connect.duckdb"},
     }}))
     for name, sql in MODELS.items():
         (root / "models" / name).write_text(sql)
@@ -124,13 +127,24 @@ def test_spark_gate_keeps_previous_version(tmp_path: Path, spark: Any) -> None:
         assert ws.read_table("daily").num_rows == 2  # the previous version stays published
 
 
+def _cli_build(root: Path, target: str) -> None:
+    """``weir build`` in its own process: a Spark Connect client puts pyspark in Connect
+    mode for the whole process, which would break this worker's classic session."""
+    done = subprocess.run([sys.executable, "-m", "weir", "build", "--target", target], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
 def test_spark_connect_builds_the_same_tables(tmp_path: Path, service: Any, harness: Any) -> None:
     """The parity project through a Spark Connect server (scripts/services.py spark-connect):
     no SparkContext on the client; the server writes the files, weir commits them."""
     root = _project(tmp_path / "p", connect_url=service("spark-connect")["url"])
     (root / "seeds" / "orders.csv").write_text(DAY1)
-    _build(root, "duck"), _build(root, "connect")
+    _build(root, "duck"), _cli_build(root, "connect")
     (root / "seeds" / "orders.csv").write_text(DAY2)  # merge and delete+insert on the second run
-    duck, conn = _build(root, "duck"), _build(root, "connect")
+    duck = _build(root, "duck")
+    _cli_build(root, "connect")
+    tables = ["daily", "orders_di", "orders_merged", "orders"]
+    conn = _read(root, "duck_on_connect", tables)  # what the server wrote, from the Delta log
     assert sorted(conn["orders_merged"].column("id").to_pylist()) == [1, 2, 3, 4, 5]
-    _same(harness, duck, conn, ("duckdb", "spark connect"), check_types=False)
+    _same(harness, {n: duck[n] for n in tables}, conn, ("duckdb", "spark connect"), check_types=False)

@@ -44,6 +44,7 @@ def test_seed_job_gives_equal_tables_on_duckdb_and_spark(tmp_path: Path, spark: 
         problems = harness.compare_table(("main", "daily_sales_summary"), duck, sp, [], [], set(),
                                          labels=("duckdb", "spark"), check_types=True)
         assert not problems, "\n".join(problems)
+    assert spark.range(3).count() == 3  # the workspaces shared this process's Spark and left it running
     # day 2's extract completed day 1's pending orders: the merge updated day 1's rows
     day1 = [r for r in sp.to_pylist() if r["sale_date"] == datetime.date(2024, 1, 15)]
     assert sum(r["order_count"] for r in day1) > 19  # 19 completed orders on day 1's first extract
