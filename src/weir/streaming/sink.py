@@ -84,8 +84,13 @@ class TableSink:
     def exists(self) -> bool:
         return self.fmt.exists(self.relation)
 
+    def _ahead(self, positions: Positions) -> Positions:
+        """Never move a partition back: a batch replayed from the target's (older) positions
+        must not rewind this table's own (the dead letters may be ahead of the target)."""
+        return {k: max(v, self.positions.get(k, v)) for k, v in positions.items()}
+
     def _app(self, seq: int, positions: Positions, extra: dict[str, Any] | None) -> AppCommit:
-        state: dict[str, Any] = {"offsets": dict(positions)}
+        state: dict[str, Any] = {"offsets": self._ahead(positions)}
         state.update(extra or {})
         return AppCommit(self.app_id, seq, state)
 
@@ -130,6 +135,6 @@ class TableSink:
 
     def _advance(self, seq: int, positions: Positions, extra: dict[str, Any] | None) -> None:
         self.version = seq
-        self.positions.update(positions)
+        self.positions.update(self._ahead(positions))
         if extra:
             self.extra.update(extra)

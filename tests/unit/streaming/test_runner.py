@@ -134,3 +134,22 @@ def test_merge_keeps_the_newest_row_per_key_and_deletes(tmp_path: Path) -> None:
     _runner(tmp_path, MemorySource("t", [log]), mode="merge", keys=["id"], delete_when="op = 'd'",
             batch_size=2).run(until_idle=0)
     assert _rows(tmp_path, "ev", "id, v") == [(1, "a2")]
+
+
+def test_a_replay_from_older_target_positions_never_rewinds_the_dead_letter_positions(tmp_path: Path) -> None:
+    p0: list[bytes | None] = [b"bad0", *_msgs(range(1, 4)), b"bad4", *_msgs(range(5, 8))]
+    p1: list[bytes | None] = [b"bad-p1", *_msgs(range(101, 103))]
+    runner = _runner(tmp_path, MemorySource("t", [p0, p1]))
+    # dead letters of p0 are in up to offset 8 (a crash came before the target's commit)
+    runner.dead.append(pa.table({"topic": ["t", "t"], "partition": pa.array([0, 0], pa.int32()),
+                                 "offset": pa.array([0, 4], pa.int64()), "error": ["x", "x"]}), 0, {"t/0": 8}, {})
+    # the replay from the target's positions: p0's first half again, plus a new dead letter on p1
+    replay = RawBatch(["t"] * 5, [0, 0, 0, 0, 1], [0, 1, 2, 3, 0], [None] * 5, [*p0[:4], p1[0]], [0] * 5, 10)
+    runner.process(replay)
+    fresh = _runner(tmp_path, MemorySource("t", [p0, p1]))
+    fresh.dead.restore(["t/0", "t/1"])
+    assert fresh.dead.positions == {"t/0": 8, "t/1": 1}
+    fresh.main.restore(["t/0", "t/1"])
+    fresh.process(RawBatch(["t"] * 4, [0] * 4, list(range(4, 8)), [None] * 4, p0[4:], [0] * 4, 10))
+    assert len(_rows(tmp_path, "ev__dead_letters")) == 3
+    assert [r[0] for r in _rows(tmp_path, "ev", "id")] == [1, 2, 3, 5, 6, 7]
