@@ -17,14 +17,14 @@ weir's tests run against nx-27017 (a MongoDB wire-protocol server on SQLite), no
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from weir.errors import ConfigError, MissingExtraError
-from weir.ingest.base import IngestError, SourceAuthError, SourceUnavailable, cursor_state, decode_cursor
-from weir.ingest.spool import Spool
+from weir.ingest.base import IngestError, SourceAuthError, SourceUnavailable, decode_cursor
+from weir.ingest.spool import Spool, SpooledSource
 from weir.ingest.sql import render_secret, scrub
 
 _AUTH_CODES = (13, 18)  # Unauthorized, AuthenticationFailed
@@ -38,11 +38,12 @@ def _pymongo() -> Any:
     return pymongo
 
 
-class MongoSource:
+class MongoSource(SpooledSource):
     """One collection of a MongoDB database; see the module docstring."""
 
     kind = "mongo"
     tracks_position = False
+    _record_noun = "documents"
 
     def __init__(self, uri: str, database: str, collection: str, *, filter: Mapping[str, Any] | None = None,
                  projection: Mapping[str, Any] | Sequence[str] | None = None, cursor: str | None = None,
@@ -114,28 +115,6 @@ class MongoSource:
                                     hint="is the server running and reachable from here?") from None
         finally:
             client.close()
-
-    def schema(self) -> pa.Schema:
-        if self._spool is None:
-            self.prepare({})
-        assert self._spool is not None
-        return self._spool.schema()
-
-    def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-        if self._spool is None:
-            self.prepare(state)
-        assert self._spool is not None
-        try:
-            if self.cursor and self._spool.count and self.cursor not in self._spool.schema().names:
-                raise ConfigError(f"{self.describe()}: cursor field {self.cursor!r} is not in the documents",
-                                  hint="use a top-level field")
-            yield from self._spool.batches(self.cursor, self.batch_size)
-        finally:
-            self._spool.close()
-            self._spool = None
-
-    def next_state(self, state: dict[str, Any], batch: pa.RecordBatch) -> dict[str, Any]:
-        return cursor_state(state, batch, self.cursor)
 
 
 def _arrow_type(text: Any) -> pa.DataType:

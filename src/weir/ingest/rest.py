@@ -36,11 +36,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from weir.errors import ConfigError
-from weir.ingest.base import IngestError, SourceAuthError, SourceUnavailable, cursor_state
-from weir.ingest.spool import Spool
+from weir.ingest.base import IngestError, SourceAuthError, SourceUnavailable
+from weir.ingest.spool import Spool, SpooledSource
 from weir.ingest.sql import render_secret, scrub
 
 PAGINATORS = ("none", "page", "offset", "cursor", "link")
@@ -117,7 +115,7 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
-class RestSource:
+class RestSource(SpooledSource):
     """One endpoint of a REST API; see the module docstring."""
 
     kind = "rest"
@@ -156,28 +154,6 @@ class RestSource:
             params[self.options.cursor_param] = state["cursor"]
         for records in self.pages(params):
             self._spool.add(records)
-
-    def schema(self) -> pa.Schema:
-        if self._spool is None:
-            self.prepare({})
-        assert self._spool is not None
-        return self._spool.schema()
-
-    def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
-        if self._spool is None:
-            self.prepare(state)
-        assert self._spool is not None
-        try:
-            if self.cursor and self.cursor not in self._spool.schema().names and self._spool.count:
-                raise ConfigError(f"{self.describe()}: cursor field {self.cursor!r} is not in the records",
-                                  hint=f"fields: {', '.join(self._spool.schema().names)}")
-            yield from self._spool.batches(self.cursor, self.batch_size)
-        finally:
-            self._spool.close()
-            self._spool = None
-
-    def next_state(self, state: dict[str, Any], batch: pa.RecordBatch) -> dict[str, Any]:
-        return cursor_state(state, batch, self.cursor)
 
     # -- HTTP --------------------------------------------------------------------------------------
     def pages(self, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:

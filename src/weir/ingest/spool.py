@@ -22,6 +22,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from weir.errors import ConfigError
+from weir.ingest.base import cursor_state
+
 _PLAIN = ("BIGINT", "INTEGER", "DOUBLE", "BOOLEAN", "VARCHAR", "DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE",
           "HUGEINT", "UBIGINT", "FLOAT", "SMALLINT", "TINYINT")
 
@@ -149,3 +152,43 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
         return batch
     return pa.RecordBatch.from_arrays([pc.cast(c, f.type) for c, f in zip(batch.columns, schema, strict=True)],
                                       schema=schema)
+
+
+class SpooledSource:
+    """The reading half of a source whose ``prepare(state)`` fills ``self._spool`` with all
+    the records of a run (REST, MongoDB): schema over every record, batches in cursor order."""
+
+    name: str
+    cursor: str | None
+    batch_size: int
+    _spool: Spool | None
+    #: what a record is called in errors ("records", "documents")
+    _record_noun: str = "records"
+
+    def prepare(self, state: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def schema(self) -> pa.Schema:
+        if self._spool is None:
+            self.prepare({})
+        assert self._spool is not None
+        return self._spool.schema()
+
+    def read(self, state: dict[str, Any]) -> Iterator[pa.RecordBatch]:
+        if self._spool is None:
+            self.prepare(state)
+        assert self._spool is not None
+        try:
+            if self.cursor and self._spool.count and self.cursor not in self._spool.schema().names:
+                raise ConfigError(f"{self.describe()}: cursor field {self.cursor!r} is not in the {self._record_noun}",
+                                  hint=f"use a top-level field: {', '.join(self._spool.schema().names)}")
+            yield from self._spool.batches(self.cursor, self.batch_size)
+        finally:
+            self._spool.close()
+            self._spool = None
+
+    def next_state(self, state: dict[str, Any], batch: pa.RecordBatch) -> dict[str, Any]:
+        return cursor_state(state, batch, self.cursor)
