@@ -120,9 +120,11 @@ class Loader:
     def __init__(self, source: Source, relation: Relation, fmt: TableFormat, spec: LoadSpec, *, app_id: str,
                  run_id: str, metadata: dict[str, str], full_refresh: bool = False) -> None:
         spec.check(source)
-        if not fmt.supports_app_commits:
-            raise ConfigError(f"ingestion of {source.name} needs a table format that commits the cursor with the "
-                              f"data; {fmt.name} cannot", hint="use table_format: delta")
+        if not fmt.supports_app_commits and spec.mode != "full":
+            # a full load needs no position; any other mode must commit it with the data
+            raise ConfigError(f"ingestion of {source.name} in mode {spec.mode} needs a table format that commits "
+                              f"the cursor with the data; {fmt.name} cannot",
+                              hint="use table_format: delta or iceberg, or mode: full")
         self.source, self.relation, self.fmt, self.spec = source, relation, fmt, spec
         self.app_id, self.run_id, self.metadata, self.full_refresh = app_id, run_id, metadata, full_refresh
         self.where = f"{source.name} -> {relation}"
@@ -134,7 +136,7 @@ class Loader:
     def run(self) -> LoadResult:
         start = time.time()
         exists = self.fmt.exists(self.relation)
-        prev = self.fmt.app_state(self.relation, self.app_id) if exists else None
+        prev = self.fmt.app_state(self.relation, self.app_id) if exists and self.fmt.supports_app_commits else None
         self.version = prev.version if prev else 0
         state = {} if self.full_refresh or self.spec.mode == "full" or prev is None else dict(prev.state)
         table_schema = self.fmt.schema(self.relation) if exists else None
@@ -183,7 +185,7 @@ class Loader:
         app = self._app({"mode": "full", "run_id": self.run_id})
         try:
             commit = self.fmt.write(self.relation, reader, mode="overwrite", metadata=self.metadata,
-                                    schema_mode="overwrite", app=app)
+                                    schema_mode="overwrite", app=app if self.fmt.supports_app_commits else None)
         except WeirError:
             if self._error is not None:
                 raise self._error from None
@@ -283,12 +285,13 @@ class Loader:
         count = sum(q.rows.num_rows for q in items)
         self.result.rows_quarantined += count
         qrel = self.quarantine_relation
-        done = self.fmt.app_state(qrel, self.app_id) if self.fmt.exists(qrel) else None
+        tracked = self.fmt.supports_app_commits
+        done = self.fmt.app_state(qrel, self.app_id) if tracked and self.fmt.exists(qrel) else None
         if done is not None and done.version >= version:
             return  # written by a run that died before its batch commit
         batch = quarantine_batch(items, self.source.name, self.run_id, datetime.datetime.now(datetime.UTC))
         commit = self.fmt.write(qrel, _reader(batch), mode="append", metadata=self.metadata, schema_mode="merge",
-                                app=AppCommit(self.app_id, version, {}))
+                                app=AppCommit(self.app_id, version, {}) if tracked else None)
         self._record(qrel, commit)
 
 

@@ -19,10 +19,10 @@ def run_ingest_node(rt: Runtime, node: Node, res: NodeResult) -> None:
     if fmt is None:
         raise ConfigError(f"unknown table_format {name!r} for ingesting {node.name}", path=node.path, line=node.line,
                           hint=f"use one of: {', '.join(sorted(rt.formats))}")
+    if relation.schema:  # before the load: a DuckDB-native table is written into it
+        rt.engine.ensure_schema(relation.schema)
     result = run_ingest(node, fmt, relation, default_table=str(source.config.get("identifier") or source.name),
                         run_id=rt.run_id, metadata=rt.metadata(node), full_refresh=rt.full_refresh)
-    if relation.schema:
-        rt.engine.ensure_schema(relation.schema)
     published = set()
     for rel, commit in reversed(result.commits):  # the newest commit of each table
         if rel not in published:
