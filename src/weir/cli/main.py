@@ -13,25 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 from rich.console import Console
 
+from weir.cli.options import parse_vars
 from weir.errors import ConfigError, WeirError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-def _vars(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"--vars is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError("--vars must be a mapping, e.g. --vars '{day: 2}'")
-    return data
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -63,7 +51,7 @@ def run_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _open(ctx: click.Context, kw: dict[str, Any]) -> Any:
     from weir.workspace import Workspace
 
-    return Workspace.load(kw["project_dir"], target=kw["target"], vars=_vars(kw["vars_"]),
+    return Workspace.load(kw["project_dir"], target=kw["target"], vars=parse_vars(kw["vars_"]),
                           profiles_dir=kw["profiles_dir"])
 
 
@@ -144,7 +132,7 @@ def ls_(ctx: click.Context, select: tuple[str, ...], exclude: tuple[str, ...], r
     from weir.graph import select as choose
     from weir.project.loader import load_project
 
-    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=_vars(kw["vars_"]),
+    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=parse_vars(kw["vars_"]),
                            profiles_dir=Path(kw["profiles_dir"]) if kw["profiles_dir"] else None)
     chosen = choose(project.graph, _split(select), _split(exclude))
     for uid in project.graph.topological():
@@ -246,7 +234,7 @@ def checks_report(out: str | None, runs_: int, **kw: Any) -> None:
     from weir.project.loader import load_project
     from weir.state import Ledger
 
-    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=_vars(kw["vars_"]),
+    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=parse_vars(kw["vars_"]),
                            profiles_dir=Path(kw["profiles_dir"]) if kw["profiles_dir"] else None)
     ledger = Ledger(project.state_dir / "ledger.db")
     try:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from weir.cli.options import parse_mapping, parse_vars
 from weir.errors import ConfigError
 
 console = Console(highlight=False)
@@ -27,10 +28,9 @@ def _opts(fn: Any) -> Any:
 
 
 def _open(kw: dict[str, Any]) -> Any:
-    from weir.cli.main import _vars
     from weir.workspace.pipelines import ProjectPipelines
 
-    return ProjectPipelines(kw["project_dir"], target=kw["target"], vars=_vars(kw["vars_"]),
+    return ProjectPipelines(kw["project_dir"], target=kw["target"], vars=parse_vars(kw["vars_"]),
                             profiles_dir=kw["profiles_dir"])
 
 
@@ -142,18 +142,6 @@ def runs_cmd(ctx: click.Context, pipeline_id: str | None, limit: int, **kw: Any)
                  run_type=rec.run_type, state=rec.state, tasks=counts)
 
 
-def _conf(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--conf is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError("--conf must be a JSON object, e.g. --conf '{\"limit\": 5}'")
-    return data
-
-
 @click.command("trigger")
 @click.argument("pipeline_id")
 @_opts
@@ -165,7 +153,7 @@ def trigger_cmd(ctx: click.Context, pipeline_id: str, date: str | None, conf: st
                 **kw: Any) -> None:
     """Run a pipeline now (or for --date), in this process."""
     with _open(kw) as pp:
-        out = pp.trigger(pipeline_id, date, _conf(conf), queue=queue)
+        out = pp.trigger(pipeline_id, date, parse_mapping(conf, "--conf", '{"limit": 5}'), queue=queue)
         if queue:
             _say(ctx, f"queued run {out.run_id} of {pipeline_id} for {out.logical_date}", event="queued",
                  run_id=out.run_id, pipeline=pipeline_id)

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from weir.cli.main import _open, _vars, console, err_console, project_options
+from weir.cli.main import _open, console, err_console, project_options
+from weir.cli.options import parse_vars
 
 
 class _StreamGroup(click.Group):
@@ -102,7 +103,7 @@ def status_cmd(node: str | None, limit: int, **kw: Any) -> None:
     from weir.state import Ledger
     from weir.streaming.metrics import stream_status, stream_totals
 
-    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=_vars(kw["vars_"]))
+    project = load_project(Path(kw["project_dir"]), target=kw["target"], cli_vars=parse_vars(kw["vars_"]))
     ledger = Ledger(project.state_dir / "ledger.db")
     try:
         for t in stream_totals(ledger):

@@ -19,7 +19,7 @@ from weir.errors import MissingExtraError
 @click.pass_context
 def ui(ctx: click.Context, port: int, host: str, token: str | None, **kw: Any) -> None:
     """Serve the web UI until interrupted."""
-    from weir.cli.main import _vars
+    from weir.cli.options import parse_vars
     from weir.web.auth import TOKEN_ENV, required_token
 
     token = required_token(host, token if token is not None else os.environ.get(TOKEN_ENV))
@@ -29,7 +29,7 @@ def ui(ctx: click.Context, port: int, host: str, token: str | None, **kw: Any) -
         raise MissingExtraError("uvicorn (the web UI)", "ui") from None
     from weir.web import UIData, create_app
 
-    data = UIData(kw["project_dir"], target=kw["target"], vars=_vars(kw["vars_"]), profiles_dir=kw["profiles_dir"])
+    data = UIData(kw["project_dir"], target=kw["target"], vars=parse_vars(kw["vars_"]), profiles_dir=kw["profiles_dir"])
     app = create_app(data, token=token)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"weir ui for {data.name} at http://{shown}:{port}/" + (" (token required)" if token else ""),
