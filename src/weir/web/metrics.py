@@ -10,6 +10,7 @@ people write it (``main.orders``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from weir.checks.report import display_name
@@ -32,137 +33,96 @@ _NODE_WRITES = (  # rows in / bytes of each node's newest run, summed over its c
 )
 
 
+@dataclass(frozen=True)
+class Family:
+    kind: str  # "counter" or "gauge"
+    name: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """One ledger query: its first columns are the labels, then one value column per family
+    (a NULL value is left out of that family)."""
+
+    sql: str
+    labels: tuple[str, ...]
+    families: tuple[Family, ...]
+
+
+def _c(name: str, help_: str) -> Family:
+    return Family("counter", name, help_)
+
+
+def _g(name: str, help_: str) -> Family:
+    return Family("gauge", name, help_)
+
+
+QUERIES = (
+    Query("select command, status, count(*) from runs group by command, status", ("command", "status"),
+          (_c("weir_runs", "Runs of weir commands (build, run, test, ...) by status."),)),
+    Query("select unique_id, status, count(*) from node_results group by unique_id, status", ("node", "status"),
+          (_c("weir_node_runs", "Node executions by status (tests included)."),)),
+    Query(f"select unique_id, duration_s, rows_affected, finished_at from ({_LATEST_NODE})", ("node",),
+          (_g("weir_node_duration_seconds", "Duration of the node's newest run."),
+           _g("weir_node_rows_written", "Rows the node's newest run wrote."),
+           _g("weir_node_last_run_timestamp_seconds", "When the node's newest run finished."))),
+    Query(_NODE_WRITES, ("node",),
+          (_g("weir_node_rows_in", "Rows that reached the node's table writes in its newest run "
+              "(published plus quarantined; a merge's source rows)."),
+           _g("weir_node_bytes_written", "Data bytes the node's newest run added to its tables."),
+           _g("weir_node_files_written", "Data files the node's newest run added."))),
+    Query("select relation, format, max(version) from table_versions where version is not null "
+          "group by relation, format", ("table", "format"),
+          (_g("weir_table_version", "Newest table version weir committed."),)),
+    Query("select relation, sum(bytes_written) from table_versions where bytes_written is not null "
+          "group by relation", ("table",),
+          (_c("weir_table_bytes_written", "Data bytes weir committed to the table."),)),
+    Query("select check_name, unique_id, status, count(*) from check_results group by check_name, unique_id, status",
+          ("check", "node", "status"), (_c("weir_check_results", "Check and test results by status."),)),
+    Query("select pipeline_id, state, count(*) from pipeline_runs where state in ('success', 'failed') "
+          "group by pipeline_id, state", ("pipeline", "state"),
+          (_c("weir_pipeline_runs", "Finished pipeline runs by final state."),)),
+    Query("select pipeline_id, state, count(*) from pipeline_runs where state not in ('success', 'failed') "
+          "group by pipeline_id, state", ("pipeline", "state"),
+          (_g("weir_pipeline_runs_active", "Pipeline runs not finished, by state."),)),
+    Query("select pipeline_id, task_id, duration_s, try_number from (select r.pipeline_id, t.task_id, "
+          "t.duration_s, t.try_number, row_number() over (partition by r.pipeline_id, t.task_id "
+          "order by t.finished_at desc) as rn from task_instances t join pipeline_runs r on r.run_id = t.run_id "
+          "where t.finished_at is not null and t.map_index = -1) where rn = 1", ("pipeline", "task"),
+          (_g("weir_task_duration_seconds", "Duration of the task's newest finished run."),
+           _g("weir_task_tries", "Tries the task's newest finished run took."))),
+    Query("select r.pipeline_id, t.task_id, t.state, count(*) from task_instances t join pipeline_runs r "
+          "on r.run_id = t.run_id where t.state in ('success', 'failed', 'skipped', 'upstream_failed') "
+          "group by r.pipeline_id, t.task_id, t.state", ("pipeline", "task", "state"),
+          (_c("weir_task_instances", "Finished task instances by state."),)),
+    Query("select stream, sum(messages), sum(written), sum(dead_letters), sum(bytes), count(*) "
+          "from stream_batches group by stream", ("stream",),
+          (_c("weir_stream_messages", "Messages a stream consumed."),
+           _c("weir_stream_rows_written", "Rows a stream committed."),
+           _c("weir_stream_dead_letters", "Messages a stream sent to dead letters."),
+           _c("weir_stream_bytes", "Message bytes a stream consumed."),
+           _c("weir_stream_batches", "Micro-batches a stream committed."))),
+    Query("select stream, lag, latency_s from (select stream, lag, latency_s, row_number() "
+          "over (partition by stream order by finished_at desc) as rn from stream_batches) where rn = 1", ("stream",),
+          (_g("weir_stream_lag", "Consumer lag after the stream's newest batch (approximate)."),
+           _g("weir_stream_latency_seconds", "End-to-end latency of the stream's newest batch."))),
+)
+
+
 def _families(ledger: Ledger) -> Iterator[Any]:
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-    q = ledger._exec
-
-    runs = CounterMetricFamily("weir_runs", "Runs of weir commands (build, run, test, ...) by status.",
-                               labels=["command", "status"])
-    for command, status, n in q("select command, status, count(*) from runs group by command, status"):
-        runs.add_metric([command, status], n)
-    yield runs
-
-    node_runs = CounterMetricFamily("weir_node_runs", "Node executions by status (tests included).",
-                                    labels=["node", "status"])
-    for uid, status, n in q("select unique_id, status, count(*) from node_results group by unique_id, status"):
-        node_runs.add_metric([uid, status], n)
-    yield node_runs
-
-    duration = GaugeMetricFamily("weir_node_duration_seconds", "Duration of the node's newest run.", labels=["node"])
-    rows_out = GaugeMetricFamily("weir_node_rows_written", "Rows the node's newest run wrote.", labels=["node"])
-    last = GaugeMetricFamily("weir_node_last_run_timestamp_seconds", "When the node's newest run finished.",
-                             labels=["node"])
-    for uid, _status, secs, rows, finished, _run in q(_LATEST_NODE):
-        if secs is not None:
-            duration.add_metric([uid], secs)
-        if rows is not None:
-            rows_out.add_metric([uid], rows)
-        if finished is not None:
-            last.add_metric([uid], finished)
-    yield from (duration, rows_out, last)
-
-    rows_in = GaugeMetricFamily("weir_node_rows_in", "Rows that reached the node's table writes in its newest "
-                                "run (published plus quarantined; a merge's source rows).", labels=["node"])
-    nbytes = GaugeMetricFamily("weir_node_bytes_written", "Data bytes the node's newest run added to its tables.",
-                               labels=["node"])
-    files = GaugeMetricFamily("weir_node_files_written", "Data files the node's newest run added.", labels=["node"])
-    for uid, r_in, b, f in q(_NODE_WRITES):
-        if r_in is not None:
-            rows_in.add_metric([uid], r_in)
-        if b is not None:
-            nbytes.add_metric([uid], b)
-        if f is not None:
-            files.add_metric([uid], f)
-    yield from (rows_in, nbytes, files)
-
-    version = GaugeMetricFamily("weir_table_version", "Newest table version weir committed.",
-                                labels=["table", "format"])
-    for rel, fmt, v in q("select relation, format, max(version) from table_versions where version is not null "
-                         "group by relation, format"):
-        version.add_metric([display_name(rel), fmt], v)
-    yield version
-    written = CounterMetricFamily("weir_table_bytes_written", "Data bytes weir committed to the table.",
-                                  labels=["table"])
-    for rel, b in q("select relation, sum(bytes_written) from table_versions where bytes_written is not null "
-                    "group by relation"):
-        written.add_metric([display_name(rel)], b)
-    yield written
-
-    checks = CounterMetricFamily("weir_check_results", "Check and test results by status.",
-                                 labels=["check", "node", "status"])
-    for name, uid, status, n in q("select check_name, unique_id, status, count(*) from check_results "
-                                  "group by check_name, unique_id, status"):
-        checks.add_metric([name, uid, status], n)
-    yield checks
-
-    pruns = CounterMetricFamily("weir_pipeline_runs", "Finished pipeline runs by final state.",
-                                labels=["pipeline", "state"])
-    for pid, state, n in q("select pipeline_id, state, count(*) from pipeline_runs "
-                           "where state in ('success', 'failed') group by pipeline_id, state"):
-        pruns.add_metric([pid, state], n)
-    yield pruns
-    active = GaugeMetricFamily("weir_pipeline_runs_active", "Pipeline runs not finished, by state.",
-                               labels=["pipeline", "state"])
-    for pid, state, n in q("select pipeline_id, state, count(*) from pipeline_runs "
-                           "where state not in ('success', 'failed') group by pipeline_id, state"):
-        active.add_metric([pid, state], n)
-    yield active
-
-    task_secs = GaugeMetricFamily("weir_task_duration_seconds", "Duration of the task's newest finished run.",
-                                  labels=["pipeline", "task"])
-    task_tries = GaugeMetricFamily("weir_task_tries", "Tries the task's newest finished run took.",
-                                   labels=["pipeline", "task"])
-    for pid, task, secs, tries in q(
-            "select pipeline_id, task_id, duration_s, try_number from (select r.pipeline_id, t.task_id, "
-            "t.duration_s, t.try_number, row_number() over (partition by r.pipeline_id, t.task_id "
-            "order by t.finished_at desc) as rn from task_instances t join pipeline_runs r on r.run_id = t.run_id "
-            "where t.finished_at is not null and t.map_index = -1) where rn = 1"):
-        if secs is not None:
-            task_secs.add_metric([pid, task], secs)
-        task_tries.add_metric([pid, task], tries)
-    yield from (task_secs, task_tries)
-    tasks = CounterMetricFamily("weir_task_instances", "Finished task instances by state.",
-                                labels=["pipeline", "task", "state"])
-    for pid, task, state, n in q(
-            "select r.pipeline_id, t.task_id, t.state, count(*) from task_instances t join pipeline_runs r "
-            "on r.run_id = t.run_id where t.state in ('success', 'failed', 'skipped', 'upstream_failed') "
-            "group by r.pipeline_id, t.task_id, t.state"):
-        tasks.add_metric([pid, task, state], n)
-    yield tasks
-
-    yield from _streams(q)
-
-
-def _streams(q: Any) -> Iterator[Any]:
-    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-
-    msgs = CounterMetricFamily("weir_stream_messages", "Messages a stream consumed.", labels=["stream"])
-    written = CounterMetricFamily("weir_stream_rows_written", "Rows a stream committed.", labels=["stream"])
-    dead = CounterMetricFamily("weir_stream_dead_letters", "Messages a stream sent to dead letters.",
-                               labels=["stream"])
-    nbytes = CounterMetricFamily("weir_stream_bytes", "Message bytes a stream consumed.", labels=["stream"])
-    batches = CounterMetricFamily("weir_stream_batches", "Micro-batches a stream committed.", labels=["stream"])
-    for stream, m, w, d, b, n in q("select stream, sum(messages), sum(written), sum(dead_letters), sum(bytes), "
-                                   "count(*) from stream_batches group by stream"):
-        msgs.add_metric([stream], m)
-        written.add_metric([stream], w)
-        dead.add_metric([stream], d)
-        nbytes.add_metric([stream], b)
-        batches.add_metric([stream], n)
-    yield from (msgs, written, dead, nbytes, batches)
-    lag = GaugeMetricFamily("weir_stream_lag", "Consumer lag after the stream's newest batch (approximate).",
-                            labels=["stream"])
-    latency = GaugeMetricFamily("weir_stream_latency_seconds", "End-to-end latency of the stream's newest batch.",
-                                labels=["stream"])
-    for stream, lg, lat in q("select stream, lag, latency_s from (select stream, lag, latency_s, row_number() "
-                             "over (partition by stream order by finished_at desc) as rn from stream_batches) "
-                             "where rn = 1"):
-        if lg is not None:
-            lag.add_metric([stream], lg)
-        if lat is not None:
-            latency.add_metric([stream], lat)
-    yield from (lag, latency)
+    kinds = {"counter": CounterMetricFamily, "gauge": GaugeMetricFamily}
+    for query in QUERIES:
+        out = [kinds[f.kind](f.name, f.help, labels=list(query.labels)) for f in query.families]
+        n = len(query.labels)
+        for row in ledger._exec(query.sql):
+            labels = [display_name(v) if name == "table" else str(v) for name, v in zip(query.labels, row[:n], strict=True)]
+            for family, value in zip(out, row[n:], strict=True):
+                if value is not None:
+                    family.add_metric(labels, value)
+        yield from out
 
 
 class LedgerCollector:
