@@ -28,6 +28,11 @@ importlint: $(STAMP)
 .venvs/dbt/.installed:
 	bash scripts/dbt_venv.sh .venvs/dbt
 
+# Sail (pysail, a Spark Connect server with Delta) for tests/integration/spark/test_sail.py, in its own
+# venv: its client pin (pyspark-client 4.2) clashes with weir's pyspark.
+.venvs/sail/.installed:
+	$(PY) scripts/services.py install sail
+
 # Debian PostgreSQL and MariaDB for the integration tests (SeaweedFS and tansu come from PyPI).
 install-services:
 	bash scripts/install_services.sh
@@ -36,7 +41,7 @@ services-stop:
 	-$(BIN)/python scripts/services.py stop
 
 # Tests start the services they need through scripts/services.py; they are stopped afterwards.
-test: $(STAMP) .venvs/dbt/.installed install-services lint typecheck importlint
+test: $(STAMP) .venvs/dbt/.installed .venvs/sail/.installed install-services lint typecheck importlint
 	WEIR_DBT_VENV=$(CURDIR)/.venvs/dbt $(BIN)/pytest -q -n 2 tests; status=$$?; \
 	$(BIN)/python scripts/services.py stop >/dev/null; exit $$status
 

@@ -3,6 +3,7 @@
 
     python scripts/services.py start postgres mariadb seaweedfs tansu   # prints JSON, one line each
     python scripts/services.py status
+    python scripts/services.py install sail                              # sail's own venv, nothing started
     python scripts/services.py stop                                      # all
 
 Each service runs on a free loopback port with its data under
@@ -18,6 +19,7 @@ connection facts are written to ``<dir>/<name>.json``:
     tansu      {"bootstrap_servers"}                        Kafka protocol, memory storage
     mongo      {"host", "port", "uri"}                      nx-27017 (MongoDB wire protocol on SQLite)
     spark-connect {"port", "url"}                           Spark Connect (sc://), local[2], from the pyspark wheel
+    sail       {"port", "url"}                              Sail's Spark Connect server (sc://), native Delta
 
 Only the standard library is used, so this runs before anything is installed.
 MariaDB comes from Debian: ``scripts/install_services.sh`` installs it.
@@ -267,6 +269,45 @@ def start_spark_connect(d: Path) -> dict[str, Any]:
     return {"pid": proc.pid, "port": port, "url": f"sc://127.0.0.1:{port}"}
 
 
+# -- sail (added by the Spark native-Delta work): Sail, a Rust Spark Connect server with native
+# Delta read/write/MERGE (PyPI pysail). pysail's Python side pins pyspark-client 4.2, which
+# clashes with weir's pyspark 4.3, so it lives in a venv of its own (``$WEIR_SAIL_VENV``, default
+# ``.venvs/sail`` in this checkout), created on first use under a file lock (``make test``
+# creates it up front: ``python scripts/services.py install sail``).
+SAIL_PACKAGES = ["pysail==0.7.2", "pyspark-client==4.2.0", "pandas<3"]
+
+
+def sail_venv() -> Path:
+    """The venv holding the ``sail`` CLI, created (once, race-free) if missing."""
+    venv = Path(os.environ.get("WEIR_SAIL_VENV", ROOT / ".venvs" / "sail"))
+    stamp = venv / ".installed"
+    if stamp.exists():
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with (venv.parent / f"{venv.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not stamp.exists():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *SAIL_PACKAGES], check=True)
+            stamp.write_text(" ".join(SAIL_PACKAGES) + "\n")
+    return venv
+
+
+def start_sail(d: Path) -> dict[str, Any]:
+    sail = sail_venv() / "bin" / "sail"
+    d.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = d / "server.log"
+    # the server's Python side (pyspark-client) must come from its venv, not the caller's
+    env = {"PYTHONPATH": "", "VIRTUAL_ENV": str(sail.parent.parent), "RUST_LOG": "warn"}
+    proc = spawn([str(sail), "spark", "server", "--ip", "127.0.0.1", "--port", str(port), "-C", str(d)], log, env=env)
+    wait_port(port, 60, proc, log)
+    return {"pid": proc.pid, "port": port, "url": f"sc://127.0.0.1:{port}"}
+
+
+INSTALLERS: dict[str, Callable[[], Any]] = {"sail": sail_venv}
+
+
 STARTERS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "postgres": start_postgres,
     "mariadb": start_mariadb,
@@ -274,6 +315,7 @@ STARTERS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "tansu": start_tansu,
     "mongo": start_mongo,
     "spark-connect": start_spark_connect,
+    "sail": start_sail,
 }
 
 
@@ -350,6 +392,10 @@ def stop(names: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["install"]:  # what a service needs installed, without starting it (sail's venv)
+        for name in argv[1:] or list(INSTALLERS):
+            INSTALLERS[name]()
+        return 0
     if not argv or argv[0] not in ("start", "stop", "status"):
         print(__doc__)
         return 2

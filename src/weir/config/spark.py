@@ -5,14 +5,15 @@
     master: local[*]           # session: local[N], spark://HOST:PORT, yarn, k8s://...
     host: sc://127.0.0.1:15002 # connect: the Spark Connect server
     spark_conf: {spark.executor.memory: 4g}
-    native_merge: false        # true where the cluster has the Delta jars (MERGE INTO, saveAsTable)
+    delta_native: false        # true where the cluster has Delta Lake: Spark's Delta writer and MERGE INTO
+                               # (old name: native_merge)
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from weir.errors import ConfigError
 
@@ -25,7 +26,14 @@ class SparkSettings(BaseModel):
     host: str | None = None
     spark_conf: dict[str, Any] = Field(default_factory=dict)
     app_name: str = "weir"
-    native_merge: bool = False
+    #: the cluster has Delta Lake (delta-spark jars, or Sail): tables are written by Spark's own Delta
+    #: writer and merged with MERGE INTO, instead of Parquet files weir commits with delta-rs
+    delta_native: bool = Field(False, validation_alias=AliasChoices("delta_native", "native_merge"))
+
+    @property
+    def native_merge(self) -> bool:
+        """The old name of ``delta_native``."""
+        return self.delta_native
 
 
 def spark_settings(target: Any) -> SparkSettings:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from weir.engines.base import Engine
+from weir.engines.spark_compat import SparkCapabilities, read_files
 from weir.engines.spark_session import owns, start, ui_url
 from weir.engines.spark_sql import to_spark, view_name
 from weir.engines.spark_types import arrow_schema, duck_type, spark_ddl
@@ -75,6 +76,8 @@ class SparkEngine(Engine):
         self._relations: dict[tuple[str, str], str] = {}
         self._frames: dict[str, Any] = {}
         self._seq = 0
+        #: what the server supports beyond the Spark Connect protocol's core (probed once)
+        self.caps = SparkCapabilities()
 
     # -- the session ---------------------------------------------------------------------
     @property
@@ -171,6 +174,10 @@ class SparkEngine(Engine):
         df = self.frame(sql)
         self._register(relation, df, "view")
 
+    def register_frame(self, relation: Relation, df: Any) -> None:
+        """Make ``relation`` a view over a DataFrame (a table Spark reads natively)."""
+        self._register(relation, df, "table")
+
     def _register(self, relation: Relation, df: Any, kind: str) -> None:
         name = view_name(relation.schema, relation.identifier)
         self._run(lambda: df.createOrReplaceTempView(name))
@@ -211,15 +218,13 @@ class SparkEngine(Engine):
             ddl = ", ".join(f"`{f.name}` {spark_ddl(f.type)}" for f in schema)
             df = spark.createDataFrame([], ddl)
             return df.withColumn(file_column, F.lit(None).cast("string")) if file_column else df
-        reader = spark.read
-        if partitions and base:
-            reader = reader.option("basePath", base)
-        df = self._run(lambda: reader.parquet(*files))
+        df = self._run(lambda: read_files(self.caps, spark, files, partitions=partitions, base=base,
+                                          file_column=file_column))
         have = {c.lower() for c in df.columns}
         cols = [(F.col(f"`{f.name}`") if f.name.lower() in have else F.lit(None))
                 .cast(spark_ddl(f.type)).alias(f.name) for f in schema]
         if file_column:
-            cols.append(F.col("_metadata.file_path").alias(file_column))
+            cols.append(F.col(f"`{file_column}`"))
         return df.select(*cols)
 
     def stage_files(self, key: str, files: Sequence[str], schema: pa.Schema, *, partitions: Sequence[str] = (),
@@ -278,7 +283,7 @@ class SparkEngine(Engine):
     def _stage_frame(self, key: str, df: Any) -> Relation:
         rel = self._stage_relation(key)
         # computed once: later reads (counts, checks, the write) see the same rows
-        frozen = self._run(lambda: df.localCheckpoint(eager=True))
+        frozen = self._run(lambda: self.caps.freeze(self.session, df))
         self._run(lambda: frozen.createOrReplaceTempView(rel.identifier))
         with self._lock:
             self._frames[rel.identifier] = frozen

@@ -11,7 +11,7 @@ from weir.engines.duckdb import DuckDBEngine
 from weir.errors import ConfigError
 from weir.formats.base import Commit, TableFormat
 from weir.graph import Node
-from weir.materialize import file_writes
+from weir.materialize import file_writes, native_writes
 from weir.materialize.compiler import Compiler
 from weir.materialize.write_metrics import write_metrics
 from weir.project.loader import Project
@@ -77,7 +77,7 @@ class Runtime:
         """Point the engine's catalog at the table's new version and record it."""
         relation = relation or self.relation(node)
         if self.writes_files:
-            file_writes.publish(self.engine, fmt, relation)
+            self.writes_for(fmt).publish(self.engine, fmt, relation)
         elif fmt.external:
             pointer = (f"insert or replace into {POINTERS} values ({literal(relation.schema or '')}, "
                        f"{literal(relation.identifier)}, {literal(fmt.name)}, {commit.version or 0})")
@@ -92,15 +92,23 @@ class Runtime:
         """The engine writes data files itself and weir commits them (Spark without Delta jars)."""
         return bool(getattr(self.engine, "writes_files", False))
 
+    def writes_for(self, fmt: TableFormat) -> Any:
+        """How a file-writing engine writes ``fmt``'s tables: by itself where the cluster has
+        the format natively (``delta_native``: Spark's Delta writer and MERGE INTO), else as
+        data files weir commits (``file_writes``)."""
+        if fmt.name == "delta" and getattr(self.engine, "supports_merge_native", False):
+            return native_writes
+        return file_writes
+
     def write_table(self, node: Node, staged: Relation, *, mode: str = "overwrite",
                     partition_by: list[str] | None = None, predicate: str | None = None,
                     schema_mode: str | None = "overwrite") -> Commit:
         fmt = self.format_for(node)
         relation = self.relation(node)
         if self.writes_files:
-            commit = file_writes.write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
-                                       metadata=self.metadata(node), partition_by=partition_by,
-                                       predicate=predicate, schema_mode=schema_mode)
+            commit = self.writes_for(fmt).write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
+                                                metadata=self.metadata(node), partition_by=partition_by,
+                                                predicate=predicate, schema_mode=schema_mode)
             self.publish(node, fmt, commit)
             return commit
         reader = self._source(fmt, f"select * from {staged}")
@@ -118,8 +126,8 @@ class Runtime:
         self.engine.ensure_schema(relation.schema)
         mode = "append" if fmt.exists(relation) else "overwrite"
         if self.writes_files:
-            commit = file_writes.write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
-                                       metadata=self.metadata(node), schema_mode="merge")
+            commit = self.writes_for(fmt).write(self.engine, fmt, relation, f"select * from {staged}", mode=mode,
+                                                metadata=self.metadata(node), schema_mode="merge")
             self.publish(node, fmt, commit, relation)
             return commit
         commit = fmt.write(relation, self._source(fmt, f"select * from {staged}"), mode=mode,
@@ -135,9 +143,9 @@ class Runtime:
         fmt = self.format_for(node)
         relation = self.relation(node)
         if self.writes_files:  # the engine streams the rows into files; no Arrow on this side
-            commit = file_writes.write(self.engine, fmt, relation, sql, mode="overwrite",
-                                       metadata=self.metadata(node), partition_by=partition_by,
-                                       schema_mode="overwrite")
+            commit = self.writes_for(fmt).write(self.engine, fmt, relation, sql, mode="overwrite",
+                                                metadata=self.metadata(node), partition_by=partition_by,
+                                                schema_mode="overwrite")
             self.publish(node, fmt, commit)
             return commit
         reader = self._source(fmt, sql)
@@ -161,9 +169,9 @@ class Runtime:
             excluded = {str(c).lower() for c in node.config["merge_exclude_columns"]}
             update = [c for c in columns if c.lower() not in excluded]
         if self.writes_files:
-            commit = file_writes.merge(self.engine, fmt, self.relation(node), staged, keys,
-                                       metadata=self.metadata(node), delete_matched=delete_matched,
-                                       update_columns=update, merge_schema=merge_schema)
+            commit = self.writes_for(fmt).merge(self.engine, fmt, self.relation(node), staged, keys,
+                                                metadata=self.metadata(node), delete_matched=delete_matched,
+                                                update_columns=update, merge_schema=merge_schema)
             self.publish(node, fmt, commit)
             return commit
         reader = self._source(fmt, f"select * from {staged}")

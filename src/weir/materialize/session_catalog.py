@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from weir.errors import WeirError
-from weir.materialize import file_writes
 from weir.materialize.gate import quarantine_relation
 from weir.materialize.runtime import Runtime
 
@@ -34,7 +33,7 @@ def attach_project(rt: Runtime) -> int:
         fmt = rt.format_for(node)
         for rel in (relation, quarantine_relation(relation)):
             if fmt.exists(rel):
-                file_writes.publish(rt.engine, fmt, rel)
+                rt.writes_for(fmt).publish(rt.engine, fmt, rel)
                 count += 1
     return count
 
