@@ -7,6 +7,7 @@
     spark_conf: {spark.executor.memory: 4g}
     delta_native: false        # true where the cluster has Delta Lake: Spark's Delta writer and MERGE INTO
                                # (old name: native_merge)
+    s3a: true                  # the cluster reads/writes s3a:// itself (default: probed)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class SparkSettings(BaseModel):
     #: the cluster has Delta Lake (delta-spark jars, or Sail): tables are written by Spark's own Delta
     #: writer and merged with MERGE INTO, instead of Parquet files weir commits with delta-rs
     delta_native: bool = Field(False, validation_alias=AliasChoices("delta_native", "native_merge"))
+    #: Spark opens s3a:// itself (hadoop-aws jars + spark.hadoop.fs.s3a.* conf); None = probe the session
+    s3a: bool | None = None
 
     @property
     def native_merge(self) -> bool:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+#: prefix of the hidden partition-folder columns of files that keep their partition columns
+_EMBED = "__weir_p_"
+_S3A_CLASS = "org.apache.hadoop.fs.s3a.S3AFileSystem"
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class SparkEngine(Engine):
 
     def __init__(self, *, method: str = "session", master: str | None = "local[*]", url: str | None = None,
                  conf: Mapping[str, Any] | None = None, app_name: str = "weir", threads: int = 4,
-                 native_merge: bool = False, announce: Any = None) -> None:
+                 native_merge: bool = False, s3a: bool | None = None, announce: Any = None) -> None:
         self.method = method
         self.master = master
         self.url = url
@@ -78,6 +83,9 @@ class SparkEngine(Engine):
         self._seq = 0
         #: what the server supports beyond the Spark Connect protocol's core (probed once)
         self.caps = SparkCapabilities()
+        #: the session opens s3a:// itself (Hadoop S3A); None = probe once
+        self._s3a = s3a
+        self._scratch: str | None = None
 
     # -- the session ---------------------------------------------------------------------
     @property
@@ -96,6 +104,9 @@ class SparkEngine(Engine):
         return self._session
 
     def close(self) -> None:
+        scratch, self._scratch = self._scratch, None
+        if scratch is not None:  # staged uploads and cached copies of S3 data files
+            shutil.rmtree(scratch, ignore_errors=True)
         session, self._session = self._session, None
         if session is not None and owns(session):
             try:
@@ -202,6 +213,28 @@ class SparkEngine(Engine):
         return f"select * from {relation}"
 
     # -- tables as live file lists --------------------------------------------------------
+    @property
+    def s3a(self) -> bool:
+        """Whether Spark reads and writes ``s3a://`` itself: the target's ``s3a:`` flag, or
+        (unset) whether the driver can load Hadoop's S3AFileSystem class (probed once; a
+        Connect client cannot look, so it says no unless told)."""
+        if self._s3a is None:
+            jvm = getattr(getattr(self.session, "sparkContext", None), "_jvm", None) if self.method == "session" else None
+            try:
+                self._s3a = jvm is not None and jvm.java.lang.Class.forName(_S3A_CLASS) is not None
+            except Exception:  # Py4J's ClassNotFoundException: no hadoop-aws jars, weir moves the files
+                self._s3a = False
+        return bool(self._s3a)
+
+    def scratch(self, kind: str) -> str:
+        """A local folder of this engine (staging, cache), removed when the engine closes."""
+        with self._lock:
+            if self._scratch is None:
+                self._scratch = tempfile.mkdtemp(prefix="weir-spark-")
+            path = os.path.join(self._scratch, kind)
+        os.makedirs(path, exist_ok=True)
+        return path
+
     def register_files(self, relation: Relation, files: Sequence[str], schema: pa.Schema, *,
                        partitions: Sequence[str] = (), base: str | None = None) -> None:
         """Make ``relation`` a view over exactly these data files (a table version's live
@@ -257,20 +290,55 @@ class SparkEngine(Engine):
         df = self.frame(sql)
         return self.write_frame(df, folder, partition_by=partition_by)
 
-    def write_frame(self, df: Any, folder: str, *, partition_by: Sequence[str] | None = None
-                    ) -> tuple[list[WrittenFile], pa.Schema]:
-        if "://" in folder and not folder.startswith("file:"):
-            raise EngineError(f"the Spark engine writes to local paths only here, not {folder}",
-                              hint="use a local warehouse, or a cluster with the Delta jars (native writes)")
-        sub = f"part-{uuid.uuid4().hex}"
-        out = os.path.join(folder, sub)
+    def write_frame(self, df: Any, folder: str, *, partition_by: Sequence[str] | None = None,
+                    embed_partitions: bool = False) -> tuple[list[WrittenFile], pa.Schema]:
+        """Write ``df`` as new Parquet files in ``folder``: locally in the layout delta-rs uses
+        (``col=value/<unique name>.parquet``, so files of both engines read as one table),
+        under ``part-<uuid>/`` on ``s3a://`` (with S3A). ``embed_partitions`` keeps partition
+        columns inside the files (Iceberg): the folders are split on hidden copies of them, so
+        each file still holds one partition. Returns the files relative to ``folder``."""
+        remote = "://" in folder and not folder.startswith("file:")
+        if remote and not folder.startswith("s3a://"):
+            raise EngineError(f"the Spark engine cannot write to {folder} itself",
+                              hint="an s3:// warehouse is written through a local staging folder, or s3a:// with S3A")
+        schema = arrow_schema(df.schema)
+        out = f"{folder.rstrip('/')}/{'part' if remote else '.weir-write'}-{uuid.uuid4().hex}"
+        if partition_by and embed_partitions:
+            from pyspark.sql import functions as F
+
+            df = df.select("*", *[F.col(f"`{c}`").alias(_EMBED + c) for c in partition_by])
+            partition_by = [_EMBED + c for c in partition_by]
         writer = df.write.mode("error")  # "errorifexists" is refused by Spark Connect
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         self._run(lambda: writer.parquet(out))
-        files = [_written(path, folder) for path in sorted(glob.glob(os.path.join(out, "**", "*.parquet"),
-                                                                     recursive=True))]
-        return files, arrow_schema(df.schema)
+        if remote:
+            return self._written_remote(out, folder), schema
+        files = []
+        for path in sorted(glob.glob(os.path.join(out, "**", "*.parquet"), recursive=True)):
+            # Spark's file names are unique per write job: moved up beside the table's others
+            dest = os.path.join(folder, os.path.relpath(path, out))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            os.replace(path, dest)
+            files.append(_written(dest, folder))
+        shutil.rmtree(out, ignore_errors=True)
+        return files, schema
+
+    def _written_remote(self, out: str, folder: str) -> list[WrittenFile]:
+        """The files Spark wrote under ``out`` on a store only Spark can list (s3a://): one
+        small job over the files' metadata (path, size, time, rows)."""
+        from pyspark.sql import functions as F
+
+        meta = self.session.read.parquet(out).select("_metadata.file_path", "_metadata.file_size",
+                                                     "_metadata.file_modification_time")
+        rows = self._run(lambda: meta.groupBy("file_path", "file_size", "file_modification_time")
+                         .agg(F.count(F.lit(1)).alias("n")).collect())
+        base = folder.rstrip("/") + "/"
+        files = []
+        for path, size, mtime, count in rows:
+            rel = unquote(path).removeprefix(base)
+            files.append(_written_file(rel, int(size), int(mtime.timestamp() * 1000), int(count)))
+        return sorted(files, key=lambda f: f.path)
 
     # -- staging ----------------------------------------------------------------------------
     def _stage_relation(self, key: str) -> Relation:
@@ -322,13 +390,19 @@ def _written(path: str, folder: str) -> WrittenFile:
     import pyarrow.parquet as pq
 
     rel = os.path.relpath(path, folder).replace(os.sep, "/")
+    st = os.stat(path)
+    return _written_file(rel, st.st_size, int(st.st_mtime * 1000), pq.read_metadata(path).num_rows)
+
+
+def _written_file(rel: str, size: int, mtime_ms: int, rows: int) -> WrittenFile:
     values: dict[str, str | None] = {}
-    for segment in rel.split("/")[1:-1]:  # part-<uuid>/col=value/.../file.parquet
-        col, _, raw = segment.partition("=")
+    for segment in rel.split("/")[:-1]:  # [part-<uuid>/]col=value/.../file.parquet
+        col, eq, raw = segment.partition("=")
+        if not eq or col.startswith(_EMBED):  # a hidden copy: the column itself is inside the file
+            continue
         value = unquote(raw)
         values[col] = None if value == _HIVE_NULL else value
-    st = os.stat(path)
-    return WrittenFile(rel, st.st_size, int(st.st_mtime * 1000), values, pq.read_metadata(path).num_rows)
+    return WrittenFile(rel, size, mtime_ms, values, rows)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,32 +1,81 @@
 """Table writes for engines that write data files themselves (``engine.writes_files``:
-Spark without the Delta jars). The engine writes Parquet into the table's folder,
-``formats.external`` commits the files in one transaction.
+Spark without the Delta/Iceberg jars). The engine writes Parquet into the table's data
+folder, ``formats.external`` commits the files in one transaction of the table's format.
 
-Emulated here, once, for every such engine: overwrite, append, partition overwrite,
-and merge / delete+insert as copy-on-write — the live files holding a matching row
-are rewritten (their other rows kept, plus the new rows) and the commit removes them
+Emulated here, once, for every such engine and format: overwrite, append, partition
+overwrite, and merge / delete+insert as copy-on-write — the live files holding a matching
+row are rewritten (their other rows kept, plus the new rows) and the commit removes them
 and adds the rewrites atomically.
+
+An ``s3://`` table the engine cannot open itself (``engine.s3a`` false: no Hadoop S3A) is
+written to a local staging folder and uploaded before the commit, and read from local
+copies of its live files (``formats.external_s3``); with S3A the engine gets ``s3a://``
+paths and does both itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import shutil
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from weir.formats.base import Commit, TableFormat
-from weir.formats.external import commit_files, live_files, relative
+from weir.formats.external import FileTable, LiveFiles, file_table, local, storage_of
+from weir.formats.storage import is_remote
 from weir.sql.relation import Relation, quote
 
 FILE = "__weir_file"
 
 
+def _s3a(uri: str) -> str:
+    return "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri
+
+
+def _readable(engine: Any, fmt: TableFormat, files: LiveFiles) -> LiveFiles:
+    """``files`` with paths the engine can open: as they are, ``s3a://`` for an engine with
+    S3A, or local cached copies (the same layout, so partition paths still parse)."""
+    if not is_remote(files.location):
+        return files
+    if getattr(engine, "s3a", False):
+        return dataclasses.replace(files, location=_s3a(files.location), uris=[_s3a(u) for u in files.uris])
+    from weir.formats.external_s3 import RemoteFiles, cache_path
+
+    cache = engine.scratch("cache")
+    uris = RemoteFiles(storage_of(fmt)).fetch(files.uris, cache)
+    return dataclasses.replace(files, location=cache_path(cache, files.location), uris=uris)
+
+
 def publish(engine: Any, fmt: TableFormat, relation: Relation) -> None:
     """Point the engine's view of ``relation`` at the table's live files."""
-    files = live_files(fmt, relation)
+    files = file_table(fmt, relation).live()
     if files is None:
         engine.drop(relation)
         return
+    files = _readable(engine, fmt, files)
     engine.register_files(relation, files.uris, files.schema, partitions=files.partitions, base=files.location)
+
+
+def _write(engine: Any, fmt: TableFormat, table: FileTable, df: Any, partition_by: Sequence[str] | None) -> Any:
+    """Have the engine write ``df`` as new files under the table's folder; returns (files, schema)."""
+    parts = list(partition_by) if partition_by else None
+    kw = {"partition_by": parts, "embed_partitions": table.embeds_partitions}
+    folder = table.folder
+    if not is_remote(folder):
+        return engine.write_frame(df, folder, **kw)
+    if getattr(engine, "s3a", False):
+        return engine.write_frame(df, _s3a(folder), **kw)
+    from weir.formats.external_s3 import RemoteFiles
+
+    staging = os.path.join(engine.scratch("staging"), uuid.uuid4().hex)
+    try:
+        files, schema = engine.write_frame(df, staging, **kw)
+        RemoteFiles(storage_of(fmt)).upload(staging, [f.path for f in files], folder, engine.scratch("cache"))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return files, schema
 
 
 def write(engine: Any, fmt: TableFormat, relation: Relation, sql: str, *, mode: str, metadata: dict[str, str],
@@ -34,17 +83,18 @@ def write(engine: Any, fmt: TableFormat, relation: Relation, sql: str, *, mode: 
           schema_mode: str | None = None) -> Commit:
     """Overwrite or append a query's rows; with ``predicate``, replace only the rows it
     matches (insert_overwrite of the partitions present in the new rows)."""
-    current = live_files(fmt, relation)
+    table = file_table(fmt, relation)
+    current = table.live()
     if predicate and current is not None:
-        return _rewrite(engine, fmt, relation, current, sql, f"({predicate})", metadata=metadata)
-    folder = fmt.location(relation)  # type: ignore[attr-defined]
+        return _rewrite(engine, fmt, table, current, sql, f"({predicate})", metadata=metadata)
+    df = engine.frame(sql)
     if mode == "append" and current is not None:
-        df = _conform(engine, engine.frame(sql), current.schema, keep_extra=schema_mode == "merge")
-        files, schema = engine.write_frame(df, folder, partition_by=current.partitions or None)
+        df = engine.conform(df, current.schema, keep_extra=schema_mode == "merge")
+        files, schema = _write(engine, fmt, table, df, current.partition_by)
     else:
-        files, schema = engine.write_files(sql, folder, partition_by=partition_by)
+        files, schema = _write(engine, fmt, table, df, partition_by)
         mode = "overwrite" if current is not None else "append"
-    return commit_files(fmt, relation, files, schema, mode=mode, metadata=metadata, partition_by=partition_by,
+    return table.commit(files, schema, mode=mode, metadata=metadata, partition_by=partition_by,
                         schema_mode=schema_mode)
 
 
@@ -53,35 +103,39 @@ def merge(engine: Any, fmt: TableFormat, relation: Relation, staged: Relation, k
           merge_schema: bool) -> Commit:
     """Upsert (or delete+insert) ``staged`` on ``keys`` by copy-on-write of the files
     holding matching rows."""
-    current = live_files(fmt, relation)
+    table = file_table(fmt, relation)
+    current = table.live()
     if current is None:
         return write(engine, fmt, relation, f"select * from {staged}", mode="overwrite", metadata=metadata)
     match = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
     cond = f"exists (select 1 from {staged} s where {match})"
     update = None if delete_matched else update_columns
-    return _rewrite(engine, fmt, relation, current, f"select * from {staged}", cond, metadata=metadata,
+    return _rewrite(engine, fmt, table, current, f"select * from {staged}", cond, metadata=metadata,
                     staged=staged, match=match, update_columns=update, merge_schema=merge_schema)
 
 
-def _rewrite(engine: Any, fmt: TableFormat, relation: Relation, current: Any, new_sql: str, cond: str, *,
+def _rewrite(engine: Any, fmt: TableFormat, table: FileTable, current: LiveFiles, new_sql: str, cond: str, *,
              metadata: dict[str, str], staged: Relation | None = None, match: str = "",
              update_columns: Sequence[str] | None = None, merge_schema: bool = False) -> Commit:
     """Replace the rows matching ``cond`` (over alias ``t``) by ``new_sql``'s rows."""
-    probe = engine.stage_files("probe", current.uris, current.schema, partitions=current.partitions,
-                               base=current.location, file_column=FILE)
+    readable = _readable(engine, fmt, current)
+    probe = engine.stage_files("probe", readable.uris, current.schema, partitions=current.partitions,
+                               base=readable.location, file_column=FILE)
     try:
         _, rows = engine.fetch(f"select distinct t.{FILE} from {probe} t where {cond}")
     finally:
         engine.unstage(probe)
-    affected = [str(r[0]) for r in rows]
+    # the engine names a file by its own URI (file:/..., s3a://...): back to the format's name
+    names = {_norm(u): (u, p) for u, p in zip(readable.uris, current.paths, strict=True)}
+    affected = [names[_norm(str(r[0]))] for r in rows]
     cols = [f.name for f in current.schema]
-    names = ", ".join(quote(c) for c in cols)
+    select = ", ".join(quote(c) for c in cols)
     parts: list[str] = []
     target = None
     if affected:
-        target = engine.stage_files("cow", affected, current.schema, partitions=current.partitions,
-                                    base=current.location)
-        parts.append(f"select {names} from {target} t where not ({cond})")
+        target = engine.stage_files("cow", [u for u, _ in affected], current.schema, partitions=current.partitions,
+                                    base=readable.location)
+        parts.append(f"select {select} from {target} t where not ({cond})")
         if staged is not None and update_columns is not None:
             # matched rows keep their other columns; only update_columns come from the new row
             wanted = {c.lower() for c in update_columns}
@@ -94,19 +148,18 @@ def _rewrite(engine: Any, fmt: TableFormat, relation: Relation, current: Any, ne
         parts.append(new_sql)
     sql = "\nunion all by name\n".join(f"select * from ({p}) as __weir_part" for p in parts)
     try:
-        df = _conform(engine, engine.frame(sql), current.schema, keep_extra=merge_schema)
-        files, schema = engine.write_frame(df, current.location, partition_by=current.partitions or None)
+        df = engine.conform(engine.frame(sql), current.schema, keep_extra=merge_schema)
+        files, schema = _write(engine, fmt, table, df, current.partition_by or None)
     finally:
         if target is not None:
             engine.unstage(target)
-    removes = [relative(current.location, uri) for uri in affected]
-    return commit_files(fmt, relation, files, schema, mode="append", metadata=metadata,
-                        partition_by=current.partitions or None, remove=removes,
-                        schema_mode="merge" if merge_schema else None)
+    return table.commit(files, schema, mode="append", metadata=metadata, partition_by=current.partition_by or None,
+                        remove=[p for _, p in affected], schema_mode="merge" if merge_schema else None)
 
 
-def _conform(engine: Any, df: Any, schema: Any, *, keep_extra: bool) -> Any:
-    return engine.conform(df, schema, keep_extra=keep_extra)
+def _norm(uri: str) -> str:
+    """A file's URI as a comparable path (``file:/x`` and ``file:///x`` are ``/x``)."""
+    return local(uri) if uri.startswith("file:") else uri.replace("s3a://", "s3://", 1)
 
 
 __all__ = ["merge", "publish", "write"]

@@ -20,7 +20,7 @@ def make_engine(project: Project, *, announce: Any = None) -> Any:
 
         s = spark_settings(target)
         return SparkEngine(method=s.method, master=s.master, url=s.host, conf=s.spark_conf, app_name=s.app_name,
-                           threads=target.threads, native_merge=s.native_merge,
+                           threads=target.threads, native_merge=s.native_merge, s3a=s.s3a,
                            announce=announce or _stderr)
     catalog = Path(target.path) if target.path else project.state_dir / f"{target.name}.duckdb"
     if not catalog.is_absolute():
