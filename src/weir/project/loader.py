@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import hashlib
 import logging
 import re
@@ -22,6 +23,7 @@ from weir.project.properties import Patch, Properties, SourceTable, TestEntry, r
 from weir.project.streams import stream_sources
 from weir.project.targets import resolve_target
 from weir.project.validate import validate_node
+from weir.project.yaml_render import render_yaml
 from weir.sql.compile import render
 from weir.sql.context import Capture, NodeContextSpec, build_context
 from weir.sql.macros import MacroDef, builtin_macros, load_macro_files, split_macros
@@ -88,11 +90,11 @@ class _Loader:
     def __init__(self, root: Path, target_name: str | None, cli_vars: dict[str, Any], profiles_dir: Path | None):
         self.root = root.resolve()
         self.cli_vars = cli_vars
-        self.root_pkg = read_package(self.root, is_root=True)
+        self.root_pkg = read_package(self.root, is_root=True, cli_vars=cli_vars)
         self.packages = {self.root_pkg.name: self.root_pkg}
-        for pkg in installed_packages(self.root_pkg):
+        for pkg in installed_packages(self.root_pkg, cli_vars):
             self.packages.setdefault(pkg.name, pkg)
-        self.target, self.settings = resolve_target(self.root, self.root_pkg, target_name, profiles_dir)
+        self.target, self.settings = resolve_target(self.root, self.root_pkg, target_name, profiles_dir, cli_vars)
         self.parse_env = make_environment(parse=True)
         self.nodes: dict[str, Node] = {}
         self.captures: dict[str, Capture] = {}
@@ -145,7 +147,7 @@ class _Loader:
         for pkg in self.packages.values():
             files = list(self._files(pkg, pkg.model_paths + pkg.seed_paths + pkg.snapshot_paths + pkg.analysis_paths
                                      + asset_paths(pkg, self.settings.asset_paths), (".yml", ".yaml")))
-            out[pkg.name] = read_properties(files)
+            out[pkg.name] = read_properties(files, functools.partial(self._render_yaml, pkg.name))
         return out
 
     # -- parsing ------------------------------------------------------------------
@@ -167,6 +169,9 @@ class _Loader:
         ctx, _ = build_context(spec, registry, None, capture)
         render(self.parse_env, text, ctx, path=str(pkg.root / path) if not pkg.is_root else path, node=name)
         return capture
+
+    def _render_yaml(self, package: str, data: Any, path: str) -> Any:
+        return render_yaml(data, path=path, vars=self._vars(package), target=self._target_ctx())
 
     def _vars(self, package: str) -> dict[str, Any]:
         return scoped_vars(self.packages, self.root_pkg, package, self.cli_vars)

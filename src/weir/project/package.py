@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from weir.errors import ProjectError
+from weir.project.yaml_render import render_yaml
 from weir.project.yamlio import read_yaml
 
 
@@ -73,7 +75,7 @@ def scoped_vars(packages: dict[str, Package], root: Package, package: str,
     return out
 
 
-def read_package(root: Path, *, is_root: bool = False) -> Package:
+def read_package(root: Path, *, is_root: bool = False, cli_vars: Mapping[str, Any] | None = None) -> Package:
     file = root / "dbt_project.yml"
     if not file.exists():
         if is_root:
@@ -82,7 +84,11 @@ def read_package(root: Path, *, is_root: bool = False) -> Package:
                 hint="run weir in a dbt project folder, pass --project-dir, or create one with `weir init NAME`",
             )
         raise ProjectError(f"package folder {root} has no dbt_project.yml")
-    cfg = read_yaml(file, display=str(file.relative_to(root.parent)) if not is_root else "dbt_project.yml") or {}
+    shown = str(file.relative_to(root.parent)) if not is_root else "dbt_project.yml"
+    cfg = read_yaml(file, display=shown) or {}
+    if isinstance(cfg, dict):  # its own vars: and --vars are known while it is rendered
+        own = cfg.get("vars") if isinstance(cfg.get("vars"), dict) else {}
+        cfg = render_yaml(cfg, path=shown, vars={**own, **(cli_vars or {})})
     if not isinstance(cfg, dict) or not cfg.get("name"):
         raise ProjectError("dbt_project.yml must be a mapping with a name:", path=str(file))
     name = str(cfg["name"])
@@ -91,14 +97,14 @@ def read_package(root: Path, *, is_root: bool = False) -> Package:
     return Package(name=name, root=root, config=cfg, is_root=is_root)
 
 
-def installed_packages(root: Package) -> list[Package]:
+def installed_packages(root: Package, cli_vars: Mapping[str, Any] | None = None) -> list[Package]:
     """Packages under the packages install path, plus `local:` entries of packages.yml."""
     found: dict[str, Package] = {}
     install = root.root / str(root.config.get("packages-install-path", "dbt_packages"))
     if install.is_dir():
         for d in sorted(install.iterdir()):
             if (d / "dbt_project.yml").exists():
-                pkg = read_package(d)
+                pkg = read_package(d, cli_vars=cli_vars)
                 found[pkg.name] = pkg
     for spec_file in ("packages.yml", "dependencies.yml"):
         f = root.root / spec_file
@@ -108,6 +114,6 @@ def installed_packages(root: Package) -> list[Package]:
         for entry in data.get("packages") or []:
             if isinstance(entry, dict) and "local" in entry:
                 path = (root.root / str(entry["local"])).resolve()
-                pkg = read_package(path)
+                pkg = read_package(path, cli_vars=cli_vars)
                 found.setdefault(pkg.name, pkg)
     return list(found.values())

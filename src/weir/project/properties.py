@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,14 @@ def _columns(raw: Any, path: str, text: str, kind_name: str) -> tuple[list[Colum
     return cols, tests
 
 
-def read_properties(files: list[tuple[Path, str]]) -> Properties:
-    """Read every properties YAML file (absolute path, path shown to users)."""
+def read_properties(files: list[tuple[Path, str]], render: Callable[[Any, str], Any] | None = None) -> Properties:
+    """Read every properties YAML file (absolute path, path shown to users); ``render``
+    renders the Jinja in its values (data, path)."""
     props = Properties()
     for file, shown in files:
         data = read_yaml(file, display=shown)
+        if render is not None and data:
+            data = render(data, shown)
         if not data:
             continue
         if not isinstance(data, dict):

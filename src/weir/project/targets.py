@@ -7,12 +7,14 @@ lakehouse folder inside the project.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from weir.config import Target, WeirSettings, build_settings, build_target, env_overrides
 from weir.errors import ConfigError
 from weir.project.package import Package
+from weir.project.yaml_render import render_yaml
 from weir.project.yamlio import read_yaml
 
 
@@ -26,7 +28,8 @@ def _profiles_file(root: Path, profiles_dir: Path | None) -> Path | None:
     return next((c for c in candidates if c.exists()), None)
 
 
-def resolve_target(root: Path, pkg: Package, name: str | None, profiles_dir: Path | None) -> tuple[Target, WeirSettings]:
+def resolve_target(root: Path, pkg: Package, name: str | None, profiles_dir: Path | None,
+                   cli_vars: Mapping[str, Any] | None = None) -> tuple[Target, WeirSettings]:
     settings_file = root / "weir.yml"
     raw_settings = (read_yaml(settings_file, display="weir.yml") or {}) if settings_file.exists() else {}
     if not isinstance(raw_settings, dict):
@@ -37,7 +40,7 @@ def resolve_target(root: Path, pkg: Package, name: str | None, profiles_dir: Pat
     data: dict[str, Any] = {}
     origin = "weir.yml"
     if chosen and chosen in targets:
-        data = dict(targets[chosen])
+        data = dict(render_yaml(targets[chosen], path="weir.yml", vars=cli_vars))
     else:
         pfile = _profiles_file(root, profiles_dir)
         profile_name = str(pkg.config.get("profile") or pkg.name)
@@ -47,14 +50,14 @@ def resolve_target(root: Path, pkg: Package, name: str | None, profiles_dir: Pat
             profile = profiles.get(profile_name)
         if profile:
             origin = str(pfile)
-            chosen = chosen or profile.get("target") or "dev"
+            chosen = chosen or render_yaml(profile.get("target"), path=origin, vars=cli_vars) or "dev"
             outputs = profile.get("outputs") or {}
             if chosen not in outputs:
                 raise ConfigError(
                     f"target {chosen!r} not found in profile {profile_name!r}",
                     path=origin, hint=f"known targets: {', '.join(outputs) or 'none'}",
                 )
-            data = dict(outputs[chosen])
+            data = dict(render_yaml(outputs[chosen], path=origin, vars=cli_vars))
             if data.get("type") == "duckdb":
                 # dbt-duckdb's `path` is its database file; weir keeps its catalog there too.
                 data.setdefault("path", data.get("path"))
