@@ -15,6 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 RUN_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("weir_run_id", default=None)
@@ -67,10 +68,24 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
+#: libraries that log (also through the root logger), with stacks, failures weir reports itself
+#: (py4j: a Ctrl-C or a closing JVM during a gateway call)
+_ROOT_LOGGING_LIBRARIES = ("py4j",)
+
+
+def _from_library(record: logging.LogRecord) -> bool:
+    if record.name.split(".", 1)[0] in _ROOT_LOGGING_LIBRARIES:
+        return True
+    parts = Path(record.pathname).parts
+    return record.name == "root" and any(lib in parts for lib in _ROOT_LOGGING_LIBRARIES)
+
+
 class ContextFilter(logging.Filter):
     """Adds ``run_id`` and ``node`` from the context, and redacts the message and extras."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if _from_library(record):
+            return False
         if getattr(record, "run_id", None) is None:
             record.run_id = RUN_ID.get()
         if getattr(record, "node", None) is None:

@@ -347,9 +347,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        sys.exit(130)
+    except click.exceptions.Abort as exc:  # click turns Ctrl-C into Abort
+        _interrupted(exc.__context__)
     except WeirError as exc:
         if debug:
             raise
@@ -357,6 +356,18 @@ def main() -> None:
 
         err_console.print(f"[red]Error:[/red] {redact(str(exc))}", markup=True, soft_wrap=True)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
+
+
+def _interrupted(exc: BaseException | None) -> None:
+    from weir.workspace.executor import Interrupted
+
+    if isinstance(exc, Interrupted):
+        done = sum(r.status == "success" for r in exc.results)
+        err_console.print(f"Interrupted: running queries cancelled, {done} node(s) had finished; "
+                          "unfinished nodes committed nothing.")
+    else:
         err_console.print("Interrupted.")
-        sys.exit(130)
+    sys.exit(130)
+

@@ -69,6 +69,9 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
 
+    def cancel(self) -> None:  # noqa: B027 - optional hook
+        """Stop the queries running now, from another thread (Ctrl-C): they fail promptly."""
+
     def list_relations(self) -> Sequence[tuple[str, str, str]]:
         """(schema, name, type) of every relation the engine's catalog holds."""
         return []

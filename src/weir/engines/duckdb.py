@@ -73,6 +73,7 @@ class DuckDBEngine(Engine):
         self._con.execute(f"ATTACH ':memory:' AS {STAGE_DB}")
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._stage_seq = 0
         self._schemas: set[str] = set()
 
@@ -85,6 +86,8 @@ class DuckDBEngine(Engine):
             if self.path is not None:
                 cur.execute(f"USE {CATALOG_DB}")
             self._local.cur = cur
+            with self._lock:
+                self._cursors.append(cur)
         return cur
 
     def _run(self, sql: str) -> duckdb.DuckDBPyRelation | None:
@@ -224,6 +227,15 @@ class DuckDBEngine(Engine):
 
     def export_sql(self, relation: Relation) -> str:
         return self.export_query(f"select * from {relation}")
+
+    def cancel(self) -> None:
+        with self._lock:
+            cursors = list(self._cursors)
+        for cur in cursors:
+            try:
+                cur.interrupt()
+            except duckdb.Error:  # a closed cursor runs nothing
+                pass
 
     def close(self) -> None:
         try:

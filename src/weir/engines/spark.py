@@ -114,6 +114,20 @@ class SparkEngine(Engine):
             except Exception as exc:  # stopping a session whose JVM/server is gone: nothing left to free
                 _ = exc
 
+    def cancel(self) -> None:
+        """Cancel the running Spark jobs (Ctrl-C): classic sessions through the SparkContext,
+        Connect sessions by interrupting their operations on the server."""
+        session = self._session
+        if session is None:
+            return
+        try:
+            if self.method == "connect":
+                session.interruptAll()
+            else:
+                session.sparkContext.cancelAllJobs()
+        except Exception as exc:  # the session is already gone: nothing runs
+            _ = exc
+
     # -- SQL ------------------------------------------------------------------------------
     def spark_sql(self, sql: str) -> str:
         """weir's SQL for one statement as Spark SQL."""

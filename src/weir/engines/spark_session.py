@@ -3,10 +3,13 @@ master URL) or Spark Connect (``method: connect``, an ``sc://`` URL)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from weir.errors import ConfigError, EngineError, MissingExtraError
@@ -97,7 +100,8 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
     for key, value in {**SESSION_CONF, **settings}.items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with _own_sigint():
+            session = builder.getOrCreate()
     except Exception as exc:  # the JVM failed to start: its message, one line
         raise EngineError(f"cannot start Spark ({master}): {_first_line(exc)}",
                           hint="check master: and spark_conf:, and that Java 17+ is installed") from None
@@ -105,6 +109,20 @@ def start(method: str, *, master: str | None, url: str | None, conf: Mapping[str
     # output; weir reports failures itself
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+@contextlib.contextmanager
+def _own_sigint() -> Iterator[None]:
+    """Keep the process's Ctrl-C handler: PySpark installs one that cancels all jobs from
+    inside the signal handler, on the main thread's gateway connection, which breaks when
+    that thread is itself in a gateway call. weir's run loop cancels through the engine."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        yield
+    finally:
+        if main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _running_session(cls: Any) -> Any:

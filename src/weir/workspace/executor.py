@@ -16,10 +16,21 @@ FAILED = ("error", "fail", "skipped")
 Reporter = Callable[[str, NodeResult | None, str], None]  # (event, result, unique_id)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run: the engine's running queries were cancelled, nothing new was
+    started; ``results`` are the nodes that finished (the cancelled ones as errors)."""
+
+    def __init__(self, results: list[NodeResult]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
             report: Reporter | None = None, names: dict[str, tuple[str, str]] | None = None,
-            debug: bool = False) -> list[NodeResult]:
-    """Run every step once its planned parents are done; returns results in finish order."""
+            debug: bool = False, cancel: Callable[[], None] | None = None) -> list[NodeResult]:
+    """Run every step once its planned parents are done; returns results in finish order.
+    On Ctrl-C, ``cancel`` stops the engine's running queries, queued steps never start,
+    and :class:`Interrupted` carries what finished."""
     pending = {s.unique_id: set(s.parents) for s in plan.steps}
     kinds = {s.unique_id: s.resource_type for s in plan.steps}
     results: dict[str, NodeResult] = {}
@@ -48,8 +59,9 @@ def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
         res.started_at = start
         return res
 
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="weir") as pool:
-        running: dict[Future[NodeResult], str] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="weir")
+    running: dict[Future[NodeResult], str] = {}
+    try:
         while pending or running:
             # skip steps whose parents failed, transitively, before anything new starts
             while True:
@@ -79,4 +91,15 @@ def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
             for fut in done:
                 running.pop(fut)
                 finish(fut.result())
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)  # queued nodes never start
+        if cancel is not None:
+            cancel()
+        pool.shutdown(wait=True)
+        for fut, _uid in running.items():
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                finish(fut.result())
+        raise Interrupted(order) from None
+    finally:
+        pool.shutdown(wait=True)
     return order

@@ -30,7 +30,7 @@ from weir.project.loader import Project, load_project
 from weir.sql.relation import Relation
 from weir.state import Ledger
 from weir.workspace.engines import make_engine
-from weir.workspace.executor import Reporter, execute
+from weir.workspace.executor import Interrupted, Reporter, execute
 from weir.workspace.observers import Notifier, RunInfo, RunObserver, default_observers
 from weir.workspace.plan import Plan, make_plan
 from weir.workspace.tables import TableOps
@@ -153,18 +153,26 @@ class Workspace(TableOps):
             with log_context(run_id=run_id, node=uid):  # every log line of the node carries both
                 return run_node(uid)
 
-        results = execute(plan, run_logged, threads=threads or self.project.target.threads,
-                          report=notify.reporter(report), names=names, debug=debug)
+        try:
+            results = execute(plan, run_logged, threads=threads or self.project.target.threads,
+                              report=notify.reporter(report), names=names, debug=debug, cancel=self.engine.cancel)
+        except Interrupted as exc:  # Ctrl-C: what finished is recorded, the run is marked cancelled
+            self._record(run_id, exc.results, rt)
+            self.ledger.finish_run(run_id, "cancelled")
+            raise
+        self._record(run_id, results, rt)
+        out = RunResult(run_id, plan.command, results, time.time() - start)
+        self.ledger.finish_run(run_id, "success" if out.success else "error")
+        notify.run_finished(out)
+        return out
+
+    def _record(self, run_id: str, results: list[NodeResult], rt: Any) -> None:
         self.ledger.flush(
             [(run_id, r.unique_id, r.name, r.resource_type, r.status, r.rows, r.duration, r.message or None,
               r.compiled_path, r.started_at, r.started_at + r.duration) for r in results],
             rt.versions,
         )
         record_outcomes(self.ledger, run_id, self.project.graph, results)
-        out = RunResult(run_id, plan.command, results, time.time() - start)
-        self.ledger.finish_run(run_id, "success" if out.success else "error")
-        notify.run_finished(out)
-        return out
 
     def build(self, select: Sequence[str] | None = None, exclude: Sequence[str] | None = None, *,
               full_refresh: bool = False, **kw: Any) -> RunResult:
