@@ -370,4 +370,3 @@ def _interrupted(exc: BaseException | None) -> None:
     else:
         err_console.print("Interrupted.")
     sys.exit(130)
-

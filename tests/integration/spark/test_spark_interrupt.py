@@ -38,7 +38,7 @@ def _project(root: Path, rows: int) -> Path:
         "spark": {"type": "spark", "master": "local[2]", "warehouse": "lake", "threads": 1},
         "duck": {"type": "duckdb", "warehouse": "lake"}}}))
     (root / "models" / "numbers.py").write_text(NUMBERS)
-    (root / "models" / "doubled.sql").write_text("select n * 2 as n2 from {{ ref('numbers') }}")
+    (root / "models" / "doubled.sql").write_text("{{ config(materialized='table') }} select n * 2 as n2 from {{ ref('numbers') }}")
     (root / "models" / "schema.yml").write_text(yaml.safe_dump(
         {"version": 2, "models": [{"name": "numbers", "config": {"rows": rows}}]}))
     return root
