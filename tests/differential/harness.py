@@ -30,6 +30,7 @@ wall-clock window of a phase's run (e.g. ``now()`` in snapshots) are replaced by
 Command line (debugging)::
 
     python tests/differential/harness.py <project>|all [--dbt-only] [--keep]
+    python tests/differential/harness.py <project>|all --spark    # weir on DuckDB vs weir on Spark
 """
 
 from __future__ import annotations
@@ -86,12 +87,40 @@ class Spec:
     gated: dict[int, list[RelKey]] = field(default_factory=dict)
     opaque: dict[RelKey, set[str]] = field(default_factory=dict)
     loose_types: bool = False
+    #: engine-vs-engine (weir on DuckDB vs weir on Spark) only: see ``EngineSpec``
+    spark: EngineSpec = field(default_factory=lambda: EngineSpec())
 
     def vars_for(self, phase: int) -> dict[str, Any]:
         return {**self.vars, **self.phase_vars.get(phase, {})}
 
     def must_fail(self, phase: int, command: str) -> bool:
         return command in self.expect_fail.get(phase, [])
+
+
+@dataclass
+class EngineSpec:
+    """Where a project legitimately differs between weir on DuckDB and weir on another engine
+    (``spark:`` in differential.yml). Never used by the dbt-vs-weir comparison.
+
+    * ``loose_types``: ``true`` (no type check at all) or ``{schema.rel: [col, ...]}`` (those
+      columns' types may differ, e.g. ``sum``/``avg`` of a decimal follow each engine's rules);
+    * ``opaque``: ``{schema.rel: [col, ...]}`` compared for nullness only (e.g. a column made
+      by ``adapter.dispatch``, which picks ``duckdb__`` on DuckDB and ``spark__``/``default__``
+      on Spark).
+    """
+
+    loose_types: bool = False
+    loose_columns: dict[RelKey, set[str]] = field(default_factory=dict)
+    opaque: dict[RelKey, set[str]] = field(default_factory=dict)
+
+
+def engine_spec(raw: dict[str, Any], rel: Any) -> EngineSpec:
+    loose = raw.get("loose_types", False)
+    return EngineSpec(
+        loose_types=loose is True,
+        loose_columns={rel(k): {c.lower() for c in v} for k, v in loose.items()} if isinstance(loose, dict) else {},
+        opaque={rel(k): {c.lower() for c in v} for k, v in (raw.get("opaque") or {}).items()},
+    )
 
 
 def project_names() -> list[str]:
@@ -123,6 +152,7 @@ def load_spec(name: str) -> Spec:
         gated={int(k): [rel(r) for r in v] for k, v in (raw.get("gated") or {}).items()},
         opaque={rel(k): {c.lower() for c in v} for k, v in (raw.get("opaque") or {}).items()},
         loose_types=bool(raw.get("loose_types", False)),
+        spark=engine_spec(raw.get("spark") or {}, rel),
     )
 
 
@@ -611,13 +641,13 @@ def compare_phase(
     return problems
 
 
-def check_unchanged(spec: Spec, results: list[PhaseResult], label: str) -> list[str]:
+def check_unchanged(spec: Spec, results: list[PhaseResult], label: str, *, weir: bool | None = None) -> list[str]:
     """Relations the spec says must survive a failing phase untouched (for weir also the
-    ones its quality gate kept at their previous version)."""
+    ones its quality gate kept at their previous version; ``weir`` defaults to label == "weir")."""
     problems = []
     wins = clock_windows(results)
     for i, r in enumerate(results):
-        gated = spec.gated.get(r.phase, []) if label == "weir" else []
+        gated = spec.gated.get(r.phase, []) if (label == "weir" if weir is None else weir) else []
         for rel in [*spec.unchanged.get(r.phase, []), *gated]:
             if i == 0 or rel not in results[i - 1].tables or rel not in r.tables:
                 problems.append(f"phase {r.phase}: {label}: {rel} missing before or after the phase")
@@ -642,6 +672,144 @@ def check_reference(spec: Spec, results: list[PhaseResult]) -> list[str]:
         if r.read_error:
             problems.append(f"reading dbt's DuckDB file after phase {r.phase} failed: {r.read_error}")
     return problems + check_unchanged(spec, results, "dbt")
+
+
+# --------------------------------------------------------------------------- engine vs engine
+
+#: weir on Spark for the engine-vs-engine mode: the process's running SparkContext is
+#: reused (a Workspace gets a new session of it), so no JVM starts per phase
+SPARK_TARGET: dict[str, Any] = {"type": "spark", "method": "session", "master": "local[2]", "threads": 2}
+
+
+@contextlib.contextmanager
+def patched_environ(env: dict[str, str | None]) -> Iterator[None]:
+    """The spec's environment for an in-process run (null = unset), restored afterwards."""
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = str(value)
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+class InProcessWeirSide(Side):
+    """weir run in this process through ``weir.Workspace`` on a target written to the
+    project's ``weir.yml`` (e.g. Spark): one Workspace per command, as the CLI opens one,
+    and a fresh one to read the relations back (what persists, not the session's views)."""
+
+    def __init__(self, spec: Spec, workdir: Path, target: dict[str, Any], label: str = "spark") -> None:
+        super().__init__(spec, workdir)
+        self.label = label
+        (workdir / "weir.yml").write_text(yaml.safe_dump({"targets": {"dev": dict(target)}}))
+
+    def _workspace(self, phase: int) -> Any:
+        from weir import Workspace
+
+        return Workspace.load(self.workdir, target="dev", vars=self.spec.vars_for(phase))
+
+    def run_command(self, command: str, phase: int) -> CommandResult:
+        t0 = time.monotonic()
+        argv = ["Workspace." + command, f"vars={self.spec.vars_for(phase)}"]
+        try:
+            with patched_environ(self.spec.env), self._workspace(phase) as ws:
+                result = getattr(ws, command)()
+        except Exception as exc:  # a load/config error: the CLI exits non-zero with its message
+            return CommandResult(command, argv, 1, "", f"{type(exc).__name__}: {exc}", time.monotonic() - t0)
+        failed = [f"{r.resource_type} {r.name}: {r.status}: {r.message}" for r in result.results
+                  if r.status in ("error", "fail")]
+        return CommandResult(command, argv, 0 if result.success else 1, "\n".join(failed), "",
+                             time.monotonic() - t0)
+
+    def run_phase(self, phase: int) -> PhaseResult:
+        apply_phase(self.spec.name, phase, self.workdir)
+        started = time.time()
+        results = [self.run_command(c, phase) for c in COMMANDS]
+        finished = time.time()
+        tables: dict[RelKey, pa.Table] = {}
+        error = None
+        try:
+            with patched_environ(self.spec.env), self._workspace(phase) as ws:
+                ws.query("select 1")  # a fresh Spark session is shown the project's tables first
+                tables = {(s.lower(), n.lower()): ws.read_table(s, n) for s, n in ws.relations()}
+        except Exception as exc:  # reported as a mismatch, with the phase it happened in
+            error = f"{type(exc).__name__}: {exc}"
+        return PhaseResult(phase, results, tables, started, finished, error)
+
+
+def compare_engines(spec: Spec, left: list[PhaseResult], right: list[PhaseResult],
+                    labels: tuple[str, str] = ("duckdb", "spark")) -> list[str]:
+    """weir on one engine vs weir on another, phase by phase: both must meet the spec's
+    exit-code expectations, agree with each other, and hold equal relations (the spec's
+    ``spark:`` key says where the engines legitimately differ); the right side must also
+    keep the spec's ``unchanged``/``gated`` relations intact."""
+    problems = []
+    es = spec.spark
+    lwin, rwin = clock_windows(left), clock_windows(right)
+    for lr, rr in zip(left, right, strict=True):
+        p = lr.phase
+        for lc, rc in zip(lr.commands, rr.commands, strict=True):
+            want_ok = not spec.must_fail(p, lc.command)
+            if lc.ok != want_ok or rc.ok != want_ok:
+                problems.append(
+                    f"phase {p} `{lc.command}`: should {'succeed' if want_ok else 'fail'}; "
+                    f"{labels[0]} exit {lc.returncode}, {labels[1]} exit {rc.returncode}\n"
+                    f"--- {labels[1]} ---\n{rc.tail()}\n--- {labels[0]} (tail) ---\n{lc.tail(15)}"
+                )
+        for label, r in zip(labels, (lr, rr), strict=True):
+            if r.read_error:
+                problems.append(f"phase {p}: reading {label}'s relations failed: {r.read_error}")
+        if lr.read_error or rr.read_error:
+            continue
+        lk, rk = set(lr.tables), set(rr.tables)
+        if lk != rk:
+            problems.append(f"phase {p}: relations differ: only in {labels[0]}: {sorted(lk - rk)}, "
+                            f"only in {labels[1]}: {sorted(rk - lk)}")
+        for rel in sorted(lk & rk):
+            opaque = spec.opaque.get(rel, set()) | es.opaque.get(rel, set())
+            ltab, rtab = lr.tables[rel], rr.tables[rel]
+            for prob in compare_table(rel, ltab, rtab, lwin, rwin, opaque, labels, check_types=False):
+                problems.append(f"phase {p}: {prob}")
+            if not (loose_types(spec) or es.loose_types):
+                problems += [f"phase {p}: {prob}" for prob in
+                             _type_problems(rel, ltab, rtab, es.loose_columns.get(rel, set()), labels)]
+    return problems + check_unchanged(spec, right, labels[1], weir=True)
+
+
+def _type_problems(rel: RelKey, left: pa.Table, right: pa.Table, loose: set[str],
+                   labels: tuple[str, str]) -> list[str]:
+    ltypes = {f.name.lower(): type_key(f.type) for f in left.schema}
+    rtypes = {f.name.lower(): type_key(f.type) for f in right.schema}
+    diffs = [f"{c}: {ltypes[c]} vs {rtypes[c]}" for c in sorted(ltypes)
+             if c in rtypes and c not in loose and ltypes[c] != rtypes[c]]
+    if not diffs:
+        return []
+    return [f"{rel[0]}.{rel[1]}: column types differ ({labels[0]} vs {labels[1]}): " + "; ".join(diffs)]
+
+
+def run_engines(name: str, root: Path, target: dict[str, Any] | None = None,
+                duck_results: list[PhaseResult] | None = None) -> list[str]:
+    """weir on DuckDB (the dbt-vs-weir suite's weir side, subprocesses) vs weir in this
+    process on ``target`` (default: Spark ``local[2]``); returns the mismatches (empty = equal).
+    The DuckDB side runs in a thread beside the in-process side, unless ``duck_results`` is given."""
+    spec = load_spec(name)
+    other = InProcessWeirSide(spec, root / "spark", target or SPARK_TARGET)
+    if duck_results is None:
+        duck = WeirSide(spec, root / "duck")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fut = pool.submit(duck.run_all)
+            oth = other.run_all()
+            duck_results = fut.result()
+    else:
+        oth = other.run_all()
+    return compare_engines(spec, duck_results, oth)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -735,12 +903,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print dbt's output tails")
     ap.add_argument("--show", action="store_true", help="with --dbt-only: print every relation's rows")
     ap.add_argument("--types", action="store_true", help="also list column types that differ (not a failure)")
+    ap.add_argument("--spark", action="store_true",
+                    help="weir on DuckDB vs weir on Spark local[2] in this process (no dbt; needs weir[spark])")
     args = ap.parse_args(argv)
     names = project_names() if args.project == "all" else [args.project]
     status = 0
     for name in names:
         with workdirs(args.keep) as root:
-            if args.dbt_only:
+            if args.spark:
+                problems = run_engines(name, root)
+            elif args.dbt_only:
                 spec, results = run_dbt(name, root)
                 print(summarize(f"{name} dbt", results))
                 if args.show:

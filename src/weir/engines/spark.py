@@ -265,8 +265,10 @@ class SparkEngine(Engine):
             ddl = ", ".join(f"`{f.name}` {spark_ddl(f.type)}" for f in schema)
             df = spark.createDataFrame([], ddl)
             return df.withColumn(file_column, F.lit(None).cast("string")) if file_column else df
+        # the table's own schema: the files are read without a schema-inference job
+        ddl = ", ".join(f"`{f.name}` {spark_ddl(f.type)}" for f in schema)
         df = self._run(lambda: read_files(self.caps, spark, files, partitions=partitions, base=base,
-                                          file_column=file_column))
+                                          file_column=file_column, schema=ddl))
         have = {c.lower() for c in df.columns}
         cols = [(F.col(f"`{f.name}`") if f.name.lower() in have else F.lit(None))
                 .cast(spark_ddl(f.type)).alias(f.name) for f in schema]
@@ -397,7 +399,23 @@ class SparkEngine(Engine):
         return self.session
 
     def python_frame(self, sql: str) -> Any:
-        return self.frame(sql)
+        """A Spark DataFrame that also answers ``.df()`` (pandas) and ``.arrow()`` (Arrow) like
+        a DuckDB relation, so Python models written for dbt-duckdb run unchanged on Spark."""
+        df = self.frame(sql)
+        try:
+            df.arrow = lambda: self._run(df.toArrow)
+            df.df = lambda: _pandas_like_duckdb(self._run(df.toArrow))
+        except AttributeError:  # a DataFrame class that refuses new attributes: plain Spark API
+            pass
+        return df
+
+
+def _pandas_like_duckdb(table: pa.Table) -> Any:
+    """pandas as DuckDB's ``.df()`` gives it: decimals as float64 (not Decimal objects)."""
+    import pyarrow as pa
+
+    fields = [pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields)).to_pandas()
 
 
 def _written(path: str, folder: str) -> WrittenFile:

@@ -60,12 +60,15 @@ class SparkCapabilities:
 
 
 def read_files(caps: SparkCapabilities, session: Any, files: Sequence[str], *, partitions: Sequence[str] = (),
-               base: str | None = None, file_column: str | None = None) -> Any:
+               base: str | None = None, file_column: str | None = None, schema: str | None = None) -> Any:
     """A DataFrame over exactly ``files`` with their partition columns (from the paths
-    under ``base``) and, with ``file_column``, each row's file as given in ``files``."""
+    under ``base``) and, with ``file_column``, each row's file as given in ``files``.
+    ``schema`` (a DDL string; unpartitioned files only) spares Spark the job that infers it."""
     from pyspark.sql import functions as F
 
     reader = session.read.option("basePath", base) if partitions and base else session.read
+    if schema and not partitions:
+        reader = reader.schema(schema)
     df = reader.parquet(*files)
     found = {c.lower() for c in df.columns}
     if all(p.lower() in found for p in partitions) and (not file_column or caps.has_file_metadata(df)):

@@ -167,11 +167,29 @@ def _resolve(tree: Any, columns: Columns) -> Any:
     return tree
 
 
+_TIMESTAMPS = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.DataType.Type.TIMESTAMPTZ,
+               exp.DataType.Type.TIMESTAMPLTZ}
+
+
+def _interval_arithmetic(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``x + INTERVAL ...`` is a timestamp even for a date ``x`` (Spark keeps a
+    date): ``x`` is cast to a timestamp first, as DuckDB does implicitly."""
+    if not isinstance(node, exp.Add | exp.Sub) or not isinstance(node.expression, exp.Interval):
+        return node
+    left = node.this
+    if isinstance(left, exp.Interval | exp.CurrentTimestamp) or (
+            isinstance(left, exp.Cast) and left.to.this in _TIMESTAMPS) or (
+            isinstance(left, exp.Anonymous) and left.name.lower() in ("now", "get_current_timestamp")):
+        return node
+    node.set("this", exp.cast(left, exp.DataType.build("timestamp")))
+    return node
+
+
 def to_spark(sql: str, columns: Columns | None = None) -> str:
     """One statement of weir's SQL as Spark SQL."""
     tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    tree = tree.transform(lambda n: _relation_to_view(n, ctes), copy=False)
+    tree = tree.transform(lambda n: _interval_arithmetic(_relation_to_view(n, ctes)), copy=False)
     if columns is not None:
         tree = _resolve(tree, columns)
     return tree.sql(dialect="spark")

@@ -69,7 +69,8 @@ def arrow_schema(spark_schema: Any) -> pa.Schema:
     embedded engine writes them, so both engines can append to one table)."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    schema = to_arrow_schema(spark_schema)
+    # TIMESTAMP (with local time zone) is stored as UTC instants: the session runs in UTC
+    schema = to_arrow_schema(spark_schema, timezone="UTC")
     return pa.schema([pa.field(f.name, f.type, nullable=True) for f in schema])
 
 

@@ -66,6 +66,8 @@ class DeltaFiles:
                                               storage_options=self.fmt.storage_options, commit_properties=props)
             else:
                 target_schema = _schema(dt, schema, mode, schema_mode)
+                if mode == "append":
+                    _add_columns(dt, target_schema)
                 parts = (list(dt.metadata().partition_columns) if mode == "append" or not partition_by
                          else list(partition_by))
                 now = int(time.time() * 1000)
@@ -88,6 +90,15 @@ def _add(f: DataFile) -> AddAction:
     return AddAction(path=f.path, size=f.size, partition_values=dict(f.partition_values),
                      modification_time=f.modification_time, data_change=True,
                      stats=json.dumps({"numRecords": f.num_rows}))
+
+
+def _add_columns(dt: DeltaTable, schema: Any) -> None:
+    """New columns of an append (schema_mode merge): delta-rs keeps the table's schema on an
+    append commit, so they are added first, in a metadata commit of their own."""
+    have = {f.name.lower() for f in dt.schema().fields}
+    new = [f for f in schema.fields if f.name.lower() not in have]
+    if new:
+        dt.alter.add_columns(new)
 
 
 def _schema(dt: DeltaTable, written: pa.Schema, mode: str, schema_mode: str | None) -> Any:

@@ -110,6 +110,12 @@ def merge(engine: Any, fmt: TableFormat, relation: Relation, staged: Relation, k
     match = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in keys)
     cond = f"exists (select 1 from {staged} s where {match})"
     update = None if delete_matched else update_columns
+    if update is None and not delete_matched:
+        # a merge updates the batch's columns only: target columns the batch lacks
+        # (on_schema_change) keep their values in matched rows
+        batch = [c.name for c in engine.columns(staged)]
+        if {f.name.lower() for f in current.schema} - {c.lower() for c in batch}:
+            update = batch
     return _rewrite(engine, fmt, table, current, f"select * from {staged}", cond, metadata=metadata,
                     staged=staged, match=match, update_columns=update, merge_schema=merge_schema)
 
@@ -140,6 +146,10 @@ def _rewrite(engine: Any, fmt: TableFormat, table: FileTable, current: LiveFiles
             # matched rows keep their other columns; only update_columns come from the new row
             wanted = {c.lower() for c in update_columns}
             picked = ", ".join(f"s.{quote(c)}" if c.lower() in wanted else f"t.{quote(c)}" for c in cols)
+            known = {c.lower() for c in cols}
+            if merge_schema:  # new columns of the batch that the matched rows take too
+                picked += "".join(f", s.{c.quoted}" for c in engine.columns(staged)
+                                  if c.name.lower() not in known and c.name.lower() in wanted)
             parts.append(f"select {picked} from {target} t join {staged} s on {match}")
             parts.append(f"select * from {staged} s where not exists (select 1 from {target} t where {match})")
         else:

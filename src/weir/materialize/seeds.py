@@ -146,7 +146,9 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
         gate = gate_for(rt, node)
         staged = audit(rt, gate, staged)
         commit = rt.write_table(node, staged)
-        result.rows = rt.engine.count(staged)
+        # the engine wrote the files and counted them: no second pass over the rows
+        known = commit.rows_written if rt.writes_files else None
+        result.rows = known if known is not None else rt.engine.count(staged)
         result.version = commit.version
         if gate.quarantined:
             result.quarantined = gate.quarantined
@@ -156,14 +158,14 @@ def materialize_seed(rt: Runtime, node: Node, result: NodeResult) -> None:
 
 
 def _stage_csv(rt: Runtime, node: Node, path: Path, delimiter: str, names: list[str], types: list[str]) -> Relation:
-    """The CSV read as text by Arrow (empty fields are null, as DuckDB reads them), then
-    cast to the seed's column types by the engine."""
+    """The CSV read as text by Arrow (empty fields and ``""`` are null, as DuckDB reads
+    them), then cast to the seed's column types by the engine."""
     import pyarrow.csv as pacsv
 
     table = pacsv.read_csv(
         path, parse_options=pacsv.ParseOptions(delimiter=delimiter),
         convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
-                                             strings_can_be_null=True, quoted_strings_can_be_null=False))
+                                             strings_can_be_null=True, quoted_strings_can_be_null=True))
     raw = rt.engine.stage_arrow(node.unique_id + "_csv", table)
     try:
         casts = ", ".join(f"cast({quote(n)} as {t}) as {quote(n)}" for n, t in zip(names, types, strict=False))

@@ -5,10 +5,12 @@ run starts, so a model built alone can read parents built in earlier runs."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from weir.errors import WeirError
 from weir.materialize.gate import quarantine_relation
 from weir.materialize.runtime import Runtime
+from weir.sql.relation import Relation
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,24 @@ def attach_project(rt: Runtime) -> int:
             if fmt.exists(rel):
                 rt.writes_for(fmt).publish(rt.engine, fmt, rel)
                 count += 1
+    return count + _attach_leftovers(rt)
+
+
+def _attach_leftovers(rt: Runtime) -> int:
+    """Delta tables of a local warehouse that no node builds any more (a model since
+    disabled or removed): dbt keeps them and so does a persistent catalog, so they are
+    listed and readable here too."""
+    fmt = rt.formats.get("delta")
+    warehouse = str(getattr(fmt, "warehouse", "") or "")
+    if fmt is None or not warehouse or "://" in warehouse:
+        return 0
+    count = 0
+    for log_dir in sorted(Path(warehouse).glob("*/*/_delta_log")):
+        table = log_dir.parent
+        rel = Relation(schema=table.parent.name, identifier=table.name, type="table")
+        if rt.engine.relation_type(rel.schema or "", rel.identifier) is None and fmt.exists(rel):
+            rt.writes_for(fmt).publish(rt.engine, fmt, rel)
+            count += 1
     return count
 
 

@@ -82,3 +82,14 @@ def test_snapshot_shape_rename_in_a_cte_read_by_a_by_name_union() -> None:
     assert "RENAME" not in out.upper() and "BY NAME" not in out.upper()
     assert "SELECT `id`, `scd` AS `dbt_scd_id` FROM `snapshots__s`" in out  # the CTE's rename
     assert "SELECT `id`, `dbt_scd_id` AS `scd` FROM (" in out  # the outer one
+
+
+def test_interval_arithmetic_on_a_date_gives_a_timestamp_as_on_duckdb() -> None:
+    """DuckDB's ``date + interval`` is a timestamp; Spark's would stay a date, so the
+    left side is cast first. Timestamps, ``now()`` and interval sums are left alone."""
+    out = to_spark("select signup_day + interval 1 day as a, d - interval '2 hours' as b, "
+                   "cast(t as timestamp) + interval 1 hour as c, now() - interval 1 day as e from x")
+    assert "CAST(signup_day AS TIMESTAMP) + INTERVAL '1' DAY AS a" in out
+    assert "CAST(d AS TIMESTAMP) - INTERVAL '2' HOURS AS b" in out
+    assert "CAST(t AS TIMESTAMP_NTZ) + INTERVAL '1' HOUR AS c" in out  # not cast twice
+    assert "NOW() - INTERVAL '1' DAY AS e" in out

@@ -40,3 +40,8 @@
 {% macro spark__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
+
+{#- some value of the group (may be null), as dbt-duckdb's `arbitrary`, which Spark lacks -#}
+{% macro spark__any_value(expression) -%}
+    first({{ expression }})
+{%- endmacro %}
