@@ -6,6 +6,7 @@ beyond the connection) so a PostgreSQL store can implement the same class.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -267,7 +268,10 @@ class Ledger:
         self._migrate()
 
     def _migrate(self) -> None:
-        with self._lock:
+        # two processes opening an older ledger at once: one migrates, the other then
+        # finds it current (reading the version and migrating is not atomic in SQLite)
+        with self._lock, open(f"{self.path}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             self._db.execute("create table if not exists schema_version (version integer not null)")
             row = self._db.execute("select max(version) from schema_version").fetchone()
             current = row[0] or 0
