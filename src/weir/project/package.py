@@ -87,7 +87,7 @@ def read_package(root: Path, *, is_root: bool = False, cli_vars: Mapping[str, An
     shown = str(file.relative_to(root.parent)) if not is_root else "dbt_project.yml"
     cfg = read_yaml(file, display=shown) or {}
     if isinstance(cfg, dict):  # its own vars: and --vars are known while it is rendered
-        own = cfg.get("vars") if isinstance(cfg.get("vars"), dict) else {}
+        own: dict[str, Any] = cfg["vars"] if isinstance(cfg.get("vars"), dict) else {}
         cfg = render_yaml(cfg, path=shown, vars={**own, **(cli_vars or {})})
     if not isinstance(cfg, dict) or not cfg.get("name"):
         raise ProjectError("dbt_project.yml must be a mapping with a name:", path=str(file))
