@@ -149,3 +149,24 @@ def test_column_types_must_match_up_to_physical_variants() -> None:
     d1 = pa.table({"v": pa.array([decimal.Decimal("1.00")], pa.decimal128(10, 2))})
     d2 = pa.table({"v": pa.array([decimal.Decimal("1.00")], pa.decimal128(38, 2))})
     assert compare(d1, d2) != []
+
+
+def _engine_phase(tables: dict, returncode: int = 0):
+    cmd = h.CommandResult("build", [], returncode, "", "", 0.0)
+    return h.PhaseResult(1, [cmd], tables, 0.0, 1.0)
+
+
+def test_engine_comparison_is_lenient_only_where_the_spark_key_says() -> None:
+    """weir on DuckDB vs weir on Spark: a column listed under spark.loose_types may change type,
+    one under spark.opaque may change value; any other difference is reported."""
+    spec = h.Spec(name="p", phases=1, spark=h.engine_spec(
+        {"loose_types": {"main.t": ["n"]}, "opaque": {"main.t": ["label"]}},
+        lambda v: tuple(str(v).split(".", 1))))
+    duck = pa.table({"n": pa.array([1], pa.int64()), "label": ["duckdb:x"], "v": pa.array([1], pa.int64())})
+    spark = pa.table({"n": pa.array([1], pa.int32()), "label": ["default:x"], "v": pa.array([1], pa.int64())})
+    assert h.compare_engines(spec, [_engine_phase({REL: duck})], [_engine_phase({REL: spark})]) == []
+    retyped = spark.set_column(2, "v", pa.array([1], pa.int32()))
+    problems = h.compare_engines(spec, [_engine_phase({REL: duck})], [_engine_phase({REL: retyped})])
+    assert len(problems) == 1 and "v: int64 vs int32" in problems[0]
+    failed = h.compare_engines(spec, [_engine_phase({REL: duck})], [_engine_phase({REL: spark}, returncode=1)])
+    assert failed and "should succeed; duckdb exit 0, spark exit 1" in failed[0]
