@@ -6,12 +6,13 @@ beyond the connection) so a PostgreSQL store can implement the same class.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -250,6 +251,17 @@ class RunRow:
     errors: int
 
 
+@contextlib.contextmanager
+def _file_lock(path: str | None) -> Iterator[None]:
+    """An exclusive lock between processes (none for an in-memory ledger)."""
+    if path is None:
+        yield
+        return
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 class Ledger:
     """Thread-safe access to the ledger database."""
 
@@ -270,8 +282,7 @@ class Ledger:
     def _migrate(self) -> None:
         # two processes opening an older ledger at once: one migrates, the other then
         # finds it current (reading the version and migrating is not atomic in SQLite)
-        with self._lock, open(f"{self.path}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self._lock, _file_lock(None if str(self.path) == ":memory:" else f"{self.path}.lock"):
             self._db.execute("create table if not exists schema_version (version integer not null)")
             row = self._db.execute("select max(version) from schema_version").fetchone()
             current = row[0] or 0
