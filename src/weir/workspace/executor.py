@@ -44,7 +44,12 @@ def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
         if report:
             report("done", res, res.unique_id)
 
+    stop = threading.Event()  # set on Ctrl-C: a worker that picks up a queued node runs nothing
+
     def guarded(uid: str) -> NodeResult:
+        if stop.is_set():
+            name, kind = (names or {}).get(uid, (uid, kinds[uid]))
+            return NodeResult(uid, name, kind, "skipped", message="skipped: the run was interrupted")
         if report:
             report("start", None, uid)
         start = time.time()
@@ -92,12 +97,13 @@ def execute(plan: Plan, run_node: Callable[[str], NodeResult], *, threads: int,
                 running.pop(fut)
                 finish(fut.result())
     except KeyboardInterrupt:
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)  # queued nodes never start
         if cancel is not None:
             cancel()
         pool.shutdown(wait=True)
         for fut, _uid in running.items():
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
+            if fut.done() and not fut.cancelled() and fut.exception() is None and fut.result().status != "skipped":
                 finish(fut.result())
         raise Interrupted(order) from None
     finally:

@@ -3,9 +3,9 @@ finished is reported."""
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +14,15 @@ from weir.workspace.executor import Interrupted, execute
 from weir.workspace.plan import Plan, Step
 
 
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler (another test of this worker may have installed one)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("default_sigint")
 def test_ctrl_c_cancels_running_nodes_and_starts_no_more() -> None:
     plan = Plan("build", (Step("a", "model", ()), Step("slow", "model", ("a",)), Step("queued", "model", ("a",)),
                           Step("child", "model", ("slow",))))
@@ -23,7 +32,8 @@ def test_ctrl_c_cancels_running_nodes_and_starts_no_more() -> None:
     def run_node(uid: str) -> NodeResult:
         started.append(uid)
         if uid == "slow":
-            threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()  # the user presses Ctrl-C
+            main = threading.main_thread().ident
+            threading.Timer(0.2, signal.pthread_kill, (main, signal.SIGINT)).start()  # Ctrl-C
             if not cancelled.wait(30):
                 raise AssertionError("never cancelled")
             return NodeResult(uid, uid, "model", "error", message="query cancelled")
