@@ -73,15 +73,20 @@ class Runtime:
             "weir.model_version": self.project.graph.version(node.unique_id),
         }
 
-    def publish(self, node: Node, fmt: TableFormat, commit: Commit, relation: Relation | None = None) -> None:
-        """Point the engine's catalog at the table's new version and record it."""
-        relation = relation or self.relation(node)
+    def attach(self, fmt: TableFormat, relation: Relation, version: int | None, *, scan: str | None = None) -> None:
+        """Point the engine's catalog at a table version: a pointer view (recorded, so later
+        workspaces refresh it) or, for engines without a catalog, a view of its live files."""
         if self.writes_files:
             self.writes_for(fmt).publish(self.engine, fmt, relation)
         elif fmt.external:
             pointer = (f"insert or replace into {POINTERS} values ({literal(relation.schema or '')}, "
-                       f"{literal(relation.identifier)}, {literal(fmt.name)}, {commit.version or 0})")
-            self.engine.create_view(relation, commit.scan or fmt.scan_sql(relation), also=pointer)
+                       f"{literal(relation.identifier)}, {literal(fmt.name)}, {version or 0})")
+            self.engine.create_view(relation, scan or fmt.scan_sql(relation), also=pointer)
+
+    def publish(self, node: Node, fmt: TableFormat, commit: Commit, relation: Relation | None = None) -> None:
+        """Point the engine's catalog at the table's new version and record it."""
+        relation = relation or self.relation(node)
+        self.attach(fmt, relation, commit.version, scan=commit.scan)
         # list.append is atomic; the ledger gets all of a run's versions in one transaction
         self.versions.append((self.run_id, node.unique_id, str(relation), fmt.name, commit.version, commit.operation,
                               self.project.graph.version(node.unique_id), time.time(),

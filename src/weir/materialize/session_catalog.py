@@ -1,6 +1,8 @@
 """A fresh engine session knows no tables: an engine without a persistent catalog
 (Spark's temporary views) is shown the project's existing tables and views when a
-run starts, so a model built alone can read parents built in earlier runs."""
+run starts, so a model built alone can read parents built in earlier runs. An engine
+with a catalog (DuckDB) that has never seen a table another engine or catalog wrote
+(a new catalog file over an existing warehouse) adopts it the same way."""
 
 from __future__ import annotations
 
@@ -15,16 +17,20 @@ from weir.sql.relation import Relation
 log = logging.getLogger(__name__)
 
 
-def attach_project(rt: Runtime) -> int:
+def attach_project(rt: Runtime, *, missing_only: bool = False) -> int:
     """Register every existing table (and its quarantine) and every view model, parents
-    first; returns how many relations were registered."""
+    first; with ``missing_only``, only those the engine's catalog lacks. Returns how many
+    relations were registered."""
     graph = rt.project.graph
+    known = {(s.lower(), n.lower()) for s, n, _ in rt.engine.list_relations()} if missing_only else set()
     count = 0
     for uid in graph.topological():
         node = graph.nodes[uid]
         if not node.is_relation or node.resource_type == "test":
             continue
         relation = rt.relation(node)
+        if (str(relation.schema).lower(), relation.identifier.lower()) in known:
+            continue
         if node.materialized == "view":
             try:
                 rt.engine.create_view(relation, rt.compiler.compile(node))
@@ -33,9 +39,11 @@ def attach_project(rt: Runtime) -> int:
                 log.debug("view %s not registered: %s", node.name, exc)
             continue
         fmt = rt.format_for(node)
+        if not (fmt.external or rt.writes_files):
+            continue  # the engine's own tables live in its catalog: nothing to adopt
         for rel in (relation, quarantine_relation(relation)):
             if fmt.exists(rel):
-                rt.writes_for(fmt).publish(rt.engine, fmt, rel)
+                rt.attach(fmt, rel, fmt.version(rel))
                 count += 1
     return count + _attach_leftovers(rt)
 

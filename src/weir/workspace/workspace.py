@@ -79,7 +79,7 @@ class Workspace(TableOps):
             except BaseException:
                 self.engine.close()
                 raise
-        self._attached = False  # a Spark session is shown the project's tables at its first run
+        self._attached = False  # the engine is shown the project's existing tables at the first run
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -117,8 +117,8 @@ class Workspace(TableOps):
         compiler = Compiler(self.project, self.engine, started, run_id,
                             flags={"FULL_REFRESH": full_refresh, "WHICH": command})
         rt = Runtime(self.project, self.engine, self.formats, compiler, self.ledger, run_id, full_refresh)
-        if getattr(self.engine, "writes_files", False) and not self._attached:
-            attach_project(rt)
+        if not self._attached:  # tables built before, possibly by another engine or catalog
+            attach_project(rt, missing_only=not getattr(self.engine, "writes_files", False))
             self._attached = True
         return rt
 
@@ -238,8 +238,8 @@ class Workspace(TableOps):
         return self.query(sql)
 
     def query(self, sql: str) -> pa.Table:
-        if not self._attached and getattr(self.engine, "writes_files", False):
-            self._runtime("query", False, "query")  # a fresh Spark session learns the project's tables
+        if not self._attached:  # a fresh session or catalog learns the project's existing tables
+            self._runtime("query", False, "query")
         return self.engine.arrow(sql)
 
     def node(self, name: str) -> Node:
