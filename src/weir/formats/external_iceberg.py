@@ -19,7 +19,7 @@ import pyarrow as pa
 from weir.errors import FormatError
 from weir.formats.base import Commit
 from weir.formats.external import DataFile, LiveFiles, local
-from weir.formats.iceberg import IcebergFormat, _version
+from weir.formats.iceberg import IcebergFormat, _version, live_tasks
 from weir.sql.relation import Relation
 
 #: table property holding the name -> field-id mapping for files written without IDs
@@ -101,22 +101,12 @@ def _partition_columns(table: Any) -> list[str]:
     return [schema.find_column_name(f.source_id) for f in table.spec().fields]
 
 
-def _tasks(table: Any) -> Any:
-    for task in table.scan().plan_files():
-        if task.delete_files:
-            raise FormatError(
-                f"Iceberg table {'.'.join(table.name())} has merge-on-read delete files (written by another "
-                "engine); weir reads Iceberg data files directly and cannot apply them",
-                hint="compact the table with the engine that wrote it (rewrite_data_files), then rerun")
-        yield task
-
-
 def _data_files(table: Any) -> list[str]:
-    return [task.file.file_path for task in _tasks(table)]
+    return [task.file.file_path for task in live_tasks(table)]
 
 
 def _live_entries(table: Any) -> dict[str, Any]:
-    return {task.file.file_path: task.file for task in _tasks(table)}
+    return {task.file.file_path: task.file for task in live_tasks(table)}
 
 
 def _pick(live: dict[str, Any], path: str, relation: Relation) -> Any:

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -318,18 +318,25 @@ def _ancestors(table: Any) -> Any:
     return ancestors_of(snap, table.metadata) if snap is not None else iter(())
 
 
-def iceberg_scan_sql(table: Any) -> str:
-    """SELECT over the live data files of the table's current snapshot, typed by its schema."""
-    schema = table.schema().as_arrow()
-    if table.current_snapshot() is None:
-        return empty_select(schema)
-    files = []
+def live_tasks(table: Any) -> Iterator[Any]:
+    """The scan tasks of the current snapshot: one per live data file. Merge-on-read
+    delete files (another engine's) are refused: weir reads data files directly."""
     for task in table.scan().plan_files():
         if task.delete_files:
             raise FormatError(
                 f"Iceberg table {'.'.join(table.name())} has merge-on-read delete files (written by another "
                 "engine); weir reads Iceberg data files directly and cannot apply them",
                 hint="compact the table with the engine that wrote it (rewrite_data_files), then rerun")
+        yield task
+
+
+def iceberg_scan_sql(table: Any) -> str:
+    """SELECT over the live data files of the table's current snapshot, typed by its schema."""
+    schema = table.schema().as_arrow()
+    if table.current_snapshot() is None:
+        return empty_select(schema)
+    files = []
+    for task in live_tasks(table):
         path = task.file.file_path
         files.append(path[len("file://"):] if path.startswith("file://") else path)
     if not files:
@@ -338,4 +345,4 @@ def iceberg_scan_sql(table: Any) -> str:
     return f"select {cols} from read_parquet({file_list(files)}, union_by_name = true, hive_partitioning = false)"
 
 
-__all__ = ["IcebergFormat", "iceberg_scan_sql"]
+__all__ = ["IcebergFormat", "iceberg_scan_sql", "live_tasks"]
