@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import decimal
 import fcntl
@@ -702,8 +703,10 @@ def patched_environ(env: dict[str, str | None]) -> Iterator[None]:
 
 class InProcessWeirSide(Side):
     """weir run in this process through ``weir.Workspace`` on a target written to the
-    project's ``weir.yml`` (e.g. Spark): one Workspace per command, as the CLI opens one,
-    and a fresh one to read the relations back (what persists, not the session's views)."""
+    project's ``weir.yml`` (e.g. Spark): per phase one Workspace runs ``seed`` then ``build``
+    (as ``weir seed`` and ``weir build`` would) and reads the relations back. A Spark
+    workspace starts with a new session that knows no tables: it is shown the warehouse's
+    tables first, as every CLI command's is."""
 
     def __init__(self, spec: Spec, workdir: Path, target: dict[str, Any], label: str = "spark") -> None:
         super().__init__(spec, workdir)
@@ -715,13 +718,13 @@ class InProcessWeirSide(Side):
 
         return Workspace.load(self.workdir, target="dev", vars=self.spec.vars_for(phase))
 
-    def run_command(self, command: str, phase: int) -> CommandResult:
+    @staticmethod
+    def run_command(ws: Any, command: str, phase: int) -> CommandResult:
         t0 = time.monotonic()
-        argv = ["Workspace." + command, f"vars={self.spec.vars_for(phase)}"]
+        argv = ["Workspace." + command, f"phase {phase}"]
         try:
-            with patched_environ(self.spec.env), self._workspace(phase) as ws:
-                result = getattr(ws, command)()
-        except Exception as exc:  # a load/config error: the CLI exits non-zero with its message
+            result = getattr(ws, command)()
+        except Exception as exc:  # the CLI reports it and exits non-zero
             return CommandResult(command, argv, 1, "", f"{type(exc).__name__}: {exc}", time.monotonic() - t0)
         failed = [f"{r.resource_type} {r.name}: {r.status}: {r.message}" for r in result.results
                   if r.status in ("error", "fail")]
@@ -731,16 +734,23 @@ class InProcessWeirSide(Side):
     def run_phase(self, phase: int) -> PhaseResult:
         apply_phase(self.spec.name, phase, self.workdir)
         started = time.time()
-        results = [self.run_command(c, phase) for c in COMMANDS]
-        finished = time.time()
         tables: dict[RelKey, pa.Table] = {}
         error = None
-        try:
-            with patched_environ(self.spec.env), self._workspace(phase) as ws:
-                ws.query("select 1")  # a fresh Spark session is shown the project's tables first
-                tables = {(s.lower(), n.lower()): ws.read_table(s, n) for s, n in ws.relations()}
-        except Exception as exc:  # reported as a mismatch, with the phase it happened in
-            error = f"{type(exc).__name__}: {exc}"
+        with patched_environ(self.spec.env):
+            try:
+                ws = self._workspace(phase)
+            except Exception as exc:  # a load/config error: every command fails as the CLI's would
+                failed = CommandResult("?", [], 1, "", f"{type(exc).__name__}: {exc}", 0.0)
+                return PhaseResult(phase, [dataclasses.replace(failed, command=c) for c in COMMANDS], {},
+                                   started, time.time(), f"loading the project failed: {failed.stderr}")
+            with ws:
+                results = [self.run_command(ws, c, phase) for c in COMMANDS]
+                finished = time.time()
+                try:
+                    ws.query("select 1")  # a session that ran nothing yet is shown the tables first
+                    tables = {(s.lower(), n.lower()): ws.read_table(s, n) for s, n in ws.relations()}
+                except Exception as exc:  # reported as a mismatch, with the phase it happened in
+                    error = f"{type(exc).__name__}: {exc}"
         return PhaseResult(phase, results, tables, started, finished, error)
 
 

@@ -116,6 +116,8 @@ def _note_quarantine(result: NodeResult, gate: Gate) -> None:
 
 
 def _finish(rt: Runtime, result: NodeResult, staged: Relation, commit: Commit, rows: int | None = None) -> None:
+    if rows is None and rt.writes_files:  # the engine wrote (and counted) every staged row
+        rows = commit.rows_written
     result.rows = rows if rows is not None else rt.engine.count(staged)
     result.version = commit.version
 

@@ -113,7 +113,9 @@ def materialize_snapshot(rt: Runtime, node: Node, result: NodeResult) -> None:
     try:
         staged = audit(rt, gate_for(rt, node), staged)
         commit = rt.write_table(node, staged)
-        result.rows = rt.engine.count(staged)
+        # the engine wrote the files and counted them: no second pass over the rows
+        known = commit.rows_written if rt.writes_files else None
+        result.rows = known if known is not None else rt.engine.count(staged)
         result.version = commit.version
     finally:
         rt.engine.unstage(staged)
