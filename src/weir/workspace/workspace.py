@@ -219,6 +219,7 @@ class Workspace(TableOps):
     def relations(self) -> list[tuple[str, str]]:
         """(schema, name) of every relation in this target's catalog, like the tables a dbt
         warehouse holds (including ones whose model was since removed)."""
+        self._attach()
         return sorted((s, n) for s, n, _ in self.engine.list_relations())
 
     def relation_of(self, name: str) -> Relation:
@@ -238,9 +239,12 @@ class Workspace(TableOps):
         return self.query(sql)
 
     def query(self, sql: str) -> pa.Table:
+        self._attach()
+        return self.engine.arrow(sql)
+
+    def _attach(self) -> None:
         if not self._attached:  # a fresh session or catalog learns the project's existing tables
             self._runtime("query", False, "query")
-        return self.engine.arrow(sql)
 
     def node(self, name: str) -> Node:
         return self.project.find(name)
