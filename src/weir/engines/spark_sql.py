@@ -171,6 +171,30 @@ _TIMESTAMPS = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.
                exp.DataType.Type.TIMESTAMPLTZ}
 
 
+def _series_to_range(node: exp.Expression) -> exp.Expression:
+    """DuckDB's numeric ``range(a, b[, step])`` / ``generate_series`` in FROM as Spark's
+    ``range`` (column ``id``, end excluded) under the DuckDB column name; sqlglot would
+    write an ``EXPLODE(SEQUENCE(...))`` Spark cannot use as a table. Series of dates or
+    timestamps (an interval step) are left as they are."""
+    if not (isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries)):
+        return node
+    series = node.this
+    start, end, step = series.args.get("start"), series.args.get("end"), series.args.get("step")
+    if start is None or end is None or (step is not None and step.find(exp.Interval)):
+        return node
+    exclusive = bool(series.args.get("is_end_exclusive"))
+    if not exclusive:  # generate_series includes its end
+        end = exp.Add(this=end.copy(), expression=exp.Literal.number(1))
+    args = [start.copy(), end.copy()] + ([step.copy()] if step is not None else [])
+    alias = node.args.get("alias")
+    column = alias.columns[0].name if alias is not None and alias.columns else (
+        "range" if exclusive else "generate_series")
+    name = alias.name if alias is not None and alias.name else column
+    rows = exp.select(exp.alias_(exp.column("id"), column)).from_(
+        exp.Table(this=exp.Anonymous(this="range", expressions=args)))
+    return exp.Subquery(this=rows, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
 def _interval_arithmetic(node: exp.Expression) -> exp.Expression:
     """DuckDB's ``x + INTERVAL ...`` is a timestamp even for a date ``x`` (Spark keeps a
     date): ``x`` is cast to a timestamp first, as DuckDB does implicitly."""
@@ -189,7 +213,8 @@ def to_spark(sql: str, columns: Columns | None = None) -> str:
     """One statement of weir's SQL as Spark SQL."""
     tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    tree = tree.transform(lambda n: _interval_arithmetic(_relation_to_view(n, ctes)), copy=False)
+    tree = tree.transform(lambda n: _interval_arithmetic(_series_to_range(_relation_to_view(n, ctes))),
+                          copy=False)
     if columns is not None:
         tree = _resolve(tree, columns)
     return tree.sql(dialect="spark")

@@ -93,3 +93,13 @@ def test_interval_arithmetic_on_a_date_gives_a_timestamp_as_on_duckdb() -> None:
     assert "CAST(d AS TIMESTAMP) - INTERVAL '2' HOURS AS b" in out
     assert "CAST(t AS TIMESTAMP_NTZ) + INTERVAL '1' HOUR AS c" in out  # not cast twice
     assert "NOW() - INTERVAL '1' DAY AS e" in out
+
+
+def test_numeric_range_and_generate_series_become_sparks_range_under_duckdbs_column_names() -> None:
+    # sqlglot alone writes EXPLODE(SEQUENCE(...), _u(a)): Spark rejects it as a table
+    assert to_spark("select sum(a.range) from range(0, 10) as a(range)") == (
+        "SELECT SUM(a.range) FROM (SELECT id AS range FROM RANGE(0, 10)) AS a")
+    assert to_spark("select x from generate_series(1, 3) t(x)") == (
+        "SELECT x FROM (SELECT id AS x FROM RANGE(1, 3 + 1)) AS t")  # generate_series includes its end
+    assert to_spark("select range from range(0, 10, 2)") == (
+        "SELECT range FROM (SELECT id AS range FROM RANGE(0, 10, 2)) AS range")
