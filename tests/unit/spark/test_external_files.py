@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from weir.engines.spark import _written_file
+from weir.engines.spark import WrittenFile, _written_file
 from weir.errors import FormatError
 from weir.formats.delta import DeltaFormat
 from weir.formats.external import file_table, relative
@@ -27,21 +26,12 @@ from weir.sql.relation import Relation
 REL = Relation("main", "items")
 
 
-@dataclass(frozen=True)
-class Written:
-    path: str
-    size: int
-    modification_time: int
-    partition_values: dict[str, str | None]
-    num_rows: int
-
-
-def put(folder: str, rel: str, table: pa.Table) -> Written:
+def put(folder: str, rel: str, table: pa.Table) -> WrittenFile:
     """A Parquet file as an engine leaves it: in the table's data folder, no field IDs."""
     path = os.path.join(folder, rel)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     pq.write_table(table, path)
-    return Written(rel, os.path.getsize(path), int(time.time() * 1000), {}, table.num_rows)
+    return WrittenFile(rel, os.path.getsize(path), int(time.time() * 1000), {}, table.num_rows)
 
 
 def rows(fmt: object) -> list[tuple[object, ...]]:
