@@ -45,7 +45,8 @@ def attach_project(rt: Runtime, *, missing_only: bool = False) -> int:
             if fmt.exists(rel):
                 rt.attach(fmt, rel, fmt.version(rel))
                 count += 1
-    return count + _attach_leftovers(rt)
+    # a persistent catalog (DuckDB) keeps such tables itself; a session's views must be told
+    return count + (_attach_leftovers(rt) if rt.writes_files else 0)
 
 
 def _attach_leftovers(rt: Runtime) -> int:
