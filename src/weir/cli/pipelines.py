@@ -18,7 +18,7 @@ from weir.errors import ConfigError
 
 console = Console(highlight=False)
 STYLE = {"success": "green", "failed": "red", "upstream_failed": "red", "running": "cyan", "queued": "dim",
-         "skipped": "dim", "up_for_retry": "yellow", "up_for_reschedule": "yellow"}
+         "skipped": "dim", "up_for_retry": "yellow", "up_for_reschedule": "yellow", "blocked": "yellow"}
 
 
 def _opts(fn: Any) -> Any:

@@ -22,6 +22,7 @@ from weir.orchestration.alerting import RunAlerts
 from weir.orchestration.attempt import MAX_LOG_CHARS, Outcome, install_capture, run_in_process, run_in_thread
 from weir.orchestration.context import RunInfo, make_context
 from weir.orchestration.operators import Sensor
+from weir.orchestration.past import RECHECK_EVERY, PastDeps, needs_past
 from weir.orchestration.pools import Pools
 from weir.orchestration.taskflow import map_lengths
 from weir.orchestration.tasks import Task
@@ -30,6 +31,8 @@ from weir.orchestration.triggers import decide
 
 log = logging.getLogger(__name__)
 DONE = frozenset({"success", "failed", "upstream_failed", "skipped"})
+# ended for this execution, not for the run: the next execution checks depends_on_past again
+FINAL = DONE | {"blocked"}
 TRANSIENT_RETRIES = 2  # extra tries for transient errors of a task with retries=0
 TRANSIENT_DELAY = 1.0  # seconds before the first of them; doubles each time
 FLUSH_EVERY = 0.05  # seconds between batched ledger writes
@@ -103,6 +106,10 @@ class RunExecutor:
         self.last_flush = self.last_beat = time.time()
         self.unfinished = 0
         self.params = self._params()
+        self.past = PastDeps(pipeline, run.run_id, run.logical_date, run.store) \
+            if any(needs_past(t) for t in pipeline.tasks.values()) else None
+        self.past_waiting: list[str] = []  # tasks waiting for the previous run to finish
+        self.next_past_check = 0.0
         self._load(existing, results or {})
 
     # -- setup ------------------------------------------------------------------------------------
@@ -161,6 +168,19 @@ class RunExecutor:
             self._finish_node(tid, verdict, f"trigger rule {node.task.trigger_rule}: upstream states "
                                             f"{sorted(set(s or '' for s in states))}")
             return
+        if self.past is not None and needs_past(node.task):
+            past = self.past.check(node.task)
+            if past.action == "wait":
+                self.past_waiting.append(tid)
+                return
+            if past.action == "blocked":
+                self._finish_node(tid, "blocked", past.message)
+                return
+        self._start_node(tid)
+
+    def _start_node(self, tid: str) -> None:
+        """Create the node's task instances (one, or one per mapped element) and queue them."""
+        node = self.nodes[tid]
         if node.task.expand_args is None:
             node.tis = [self._ti(node.task, -1)]
         else:
@@ -201,7 +221,7 @@ class RunExecutor:
         while stack:
             t, st, msg = stack.pop()
             node = self.nodes[t]
-            if node.state in DONE:
+            if node.state in FINAL:
                 continue
             node.state = st
             self.unfinished -= 1
@@ -211,7 +231,9 @@ class RunExecutor:
             for d in node.task.downstream_ids:
                 dn = self.nodes[d]
                 dn.remaining -= 1
-                if dn.remaining == 0 and dn.state is None:
+                if st == "blocked":  # whatever its trigger rule: a blocked upstream has not run
+                    stack.append((d, "blocked", f"upstream {t} is blocked"))
+                elif dn.remaining == 0 and dn.state is None:
                     verdict = decide(dn.task.trigger_rule, [self.nodes[u].state for u in dn.task.upstream_ids])
                     if verdict == "run":
                         self._evaluate(d)
@@ -241,14 +263,17 @@ class RunExecutor:
                 self._dispatch()
                 if self.unfinished == 0:
                     break
-                if not (self.ready or self.running or self.waiting or self.blocked):
+                if not (self.ready or self.running or self.waiting or self.blocked or self.past_waiting):
                     raise RuntimeError(f"pipeline {self.p.pipeline_id}: tasks left that can never run: "
                                        f"{[t for t, n in self.nodes.items() if n.state not in DONE]}")
                 self._wait()
             self.flush(force=True)
         finally:
             self.pool.shutdown(wait=self.abandoned == 0, cancel_futures=True)
-        return "failed" if any(n.state in ("failed", "upstream_failed") for n in self.nodes.values()) else "success"
+        states = {n.state for n in self.nodes.values()}
+        if states & {"failed", "upstream_failed"}:
+            return "failed"
+        return "blocked" if "blocked" in states else "success"
 
     def _dispatch(self) -> None:
         if self.durable and self.ready and self.rows:
@@ -256,6 +281,8 @@ class RunExecutor:
             # crash no task that completed reruns because a later one was already running
             self.flush(force=True)
         now = time.time()
+        if self.past_waiting and now >= self.next_past_check:
+            self._recheck_past(now)
         starting: list[TI] = []
         while self.waiting and self.waiting[0][0] <= now:
             self.ready.append(heapq.heappop(self.waiting)[2])
@@ -281,6 +308,19 @@ class RunExecutor:
             self.flush(force=True)  # 'running' is on record before the attempt can do anything
         for ti in starting:
             self._submit(ti, now)
+
+    def _recheck_past(self, now: float) -> None:
+        assert self.past is not None
+        self.next_past_check = now + RECHECK_EVERY
+        waiting, self.past_waiting = self.past_waiting, []
+        for tid in waiting:
+            past = self.past.check(self.nodes[tid].task, now)
+            if past.action == "wait":
+                self.past_waiting.append(tid)
+            elif past.action == "blocked":
+                self._finish_node(tid, "blocked", past.message)
+            else:
+                self._start_node(tid)
 
     def _start(self, ti: TI, now: float) -> None:
         task = ti.task
@@ -313,6 +353,8 @@ class RunExecutor:
             wake = min(wake, self.waiting[0][0])
         if self.blocked:
             wake = min(wake, now + 0.05)
+        if self.past_waiting:
+            wake = min(wake, self.next_past_check)
         if self.rows or self.logs:
             wake = min(wake, self.last_flush + FLUSH_EVERY)
         for _, deadline in self.running.values():
@@ -321,7 +363,8 @@ class RunExecutor:
         if self.alerts is not None and self.alerts.sla_pending:
             wake = min(wake, now + 1.0)
         try:
-            item = self.done_q.get(timeout=max(0.0, wake - now)) if self.running or self.waiting or self.blocked \
+            item = self.done_q.get(timeout=max(0.0, wake - now)) \
+                if self.running or self.waiting or self.blocked or self.past_waiting \
                 else self.done_q.get_nowait()
         except queue.Empty:
             item = None

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # default_args keys that are pipeline-level in Airflow and accepted (and ignored per task) here
 _PIPELINE_LEVEL_DEFAULTS = frozenset({"start_date", "end_date", "queue", "priority_weight", "weight_rule",
-                                      "wait_for_downstream", "do_xcom_push"})
+                                      "do_xcom_push"})
 _UNSET: Any = object()
 
 

@@ -72,6 +72,7 @@ def execute_run(pipeline: Any, rec: RunRecord, store: PipelineStore, *, project:
     start = time.time()
     owner = owner or new_owner()
     store.set_run_state(rec.run_id, "running", owner=owner)
+    store.drop_task_states(rec.run_id, ["blocked"])  # depends_on_past is checked again
     info = run_info(pipeline, rec, store, project)
     settings = getattr(project, "alert_settings", None) if project is not None else None
     alerts = RunAlerts(pipeline, info, settings)
@@ -86,8 +87,8 @@ def execute_run(pipeline: Any, rec: RunRecord, store: PipelineStore, *, project:
         raise
     store.set_run_state(rec.run_id, state)
     alerts.run_event(state)
-    errors = {t.task_id: t.error for t in store.task_instances(rec.run_id) if t.error and t.state == "failed"} \
-        if state == "failed" else {}
+    shown = {"failed": ("failed",), "blocked": ("blocked",)}.get(state, ())
+    errors = {t.task_id: t.error for t in store.task_instances(rec.run_id) if t.error and t.state in shown}
     return PipelineRunResult(pipeline.pipeline_id, rec.run_id, info.logical_date, state, executor.task_states(),
                              {k: v for k, v in executor.results.items() if "#" not in k}, time.time() - start, errors)
 

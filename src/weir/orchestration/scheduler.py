@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from weir.orchestration.past import unblocked
 from weir.orchestration.pools import Pools
 from weir.orchestration.runner import execute_run, new_owner, new_run_id
 from weir.orchestration.schedule import from_iso, iso
@@ -97,9 +98,13 @@ class Scheduler:
         return self.store.count_active(pipeline_id)
 
     def due_runs(self) -> list[RunRecord]:
-        """Claim the runs to start now: queued ones nobody owns, then due scheduled intervals."""
+        """Claim the runs to start now: queued ones nobody owns, blocked ones whose previous run has
+        since succeeded (oldest first), then due scheduled intervals."""
         claimed: list[RunRecord] = []
         now = self.now()
+        blocked: dict[str, list[RunRecord]] = {}
+        for rec in reversed(self.store.runs(states=["blocked"], limit=10_000)):
+            blocked.setdefault(rec.pipeline_id, []).append(rec)
         for rec in self.store.runs(states=["queued"], limit=10_000):
             p = self.pipelines.get(rec.pipeline_id)
             if p is None or rec.owner or self._active_count(p.pipeline_id) >= p.max_active_runs:
@@ -108,10 +113,18 @@ class Scheduler:
                 self.store.set_run_state(rec.run_id, "running", owner=self.owner)
                 claimed.append(rec)
         for p in self.pipelines.values():
-            if p.schedule.kind == "none" or p.validate():
+            if p.validate():
                 continue
             room = p.max_active_runs - self._active_count(p.pipeline_id)
-            if room <= 0:
+            for rec in blocked.get(p.pipeline_id, []):
+                if room <= 0:
+                    break
+                if not rec.owner and unblocked(p, rec, self.store) and self.store.claim_run(rec.run_id, self.owner,
+                                                                                              None):
+                    self.store.set_run_state(rec.run_id, "running", owner=self.owner)
+                    claimed.append(rec)
+                    room -= 1
+            if p.schedule.kind == "none" or room <= 0:
                 continue
             if p.catchup:
                 last = self.store.latest_logical_date(p.pipeline_id)

@@ -46,7 +46,7 @@ TASK_OPTIONS = frozenset({
     "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay", "execution_timeout",
     "trigger_rule", "pool", "pool_slots", "sla", "on_failure_callback", "on_success_callback",
     "on_retry_callback", "executor", "cache_key_fn", "cache_expiration", "params", "doc", "owner", "email",
-    "email_on_failure", "email_on_retry", "depends_on_past",
+    "email_on_failure", "email_on_retry", "depends_on_past", "wait_for_downstream",
 })
 
 
@@ -84,7 +84,7 @@ class Task(DependencyMixin, metaclass=_TaskMeta):
                  cache_expiration: float | dt.timedelta | None = None, params: dict[str, Any] | None = None,
                  doc: str | None = None, owner: str | None = None, email: str | Sequence[str] | None = None,
                  email_on_failure: bool = True, email_on_retry: bool = True, depends_on_past: bool = False,
-                 pipeline: Any = None, task_group: Any = None) -> None:
+                 wait_for_downstream: bool = False, pipeline: Any = None, task_group: Any = None) -> None:
         self.path, self.line = caller_location()
         self.group = task_group if task_group is not None else scope.current_group()
         self.pipeline = pipeline or (self.group.pipeline if self.group is not None else scope.current_pipeline())
@@ -105,7 +105,11 @@ class Task(DependencyMixin, metaclass=_TaskMeta):
         self.cache_key_fn, self.cache_expiration = cache_key_fn, _seconds(cache_expiration)
         self.params = dict(params or {})
         self.doc, self.owner, self.email = doc, owner, email
-        self.email_on_failure, self.email_on_retry, self.depends_on_past = email_on_failure, email_on_retry, depends_on_past
+        self.email_on_failure, self.email_on_retry = email_on_failure, email_on_retry
+        # Airflow's: run only when this task succeeded (or skipped) in the previous run; wait_for_downstream
+        # also needs its immediate downstream tasks to have (it implies depends_on_past); see past.py
+        self.wait_for_downstream = bool(wait_for_downstream)
+        self.depends_on_past = bool(depends_on_past) or self.wait_for_downstream
         self.upstream_ids: set[str] = set()
         self.downstream_ids: set[str] = set()
         self.expand_args: dict[str, Any] | None = None  # set by .expand(): mapped over at run time

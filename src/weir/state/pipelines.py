@@ -17,7 +17,8 @@ from typing import Any
 
 from weir.state.ledger import Ledger
 
-TERMINAL_RUN_STATES = ("success", "failed")
+#: "blocked": a task's depends_on_past was not met; the run is rerun once the previous date succeeds
+TERMINAL_RUN_STATES = ("success", "failed", "blocked")
 _RUN_COLS = ("run_id", "pipeline_id", "logical_date", "interval_start", "interval_end", "run_type", "state",
              "conf", "owner", "heartbeat", "created_at", "started_at", "finished_at")
 _TI_COLS = ("run_id", "task_id", "map_index", "state", "try_number", "max_tries", "started_at", "finished_at",
@@ -160,6 +161,14 @@ class PipelineStore:
             f"and run_type in ({', '.join('?' * len(run_types))})", (pipeline_id, *run_types))
         return rows[0][0] if rows else None
 
+    def previous_run(self, pipeline_id: str, logical_date: str, since: str | None = None) -> RunRecord | None:
+        """The pipeline's run with the newest logical date before ``logical_date`` (and not before
+        ``since``), the run a depends_on_past task looks back at."""
+        rows = self.ledger._exec(f"select {', '.join(_RUN_COLS)} from pipeline_runs where pipeline_id = ? "
+                                 "and logical_date < ? and logical_date >= ? order by logical_date desc limit 1",
+                                 (pipeline_id, logical_date, since or ""))
+        return _run(rows[0]) if rows else None
+
     def claim_run(self, run_id: str, owner: str, expected_owner: str | None) -> bool:
         """Take over a run whose owner is ``expected_owner`` (compare-and-swap)."""
         self.ledger._exec("update pipeline_runs set owner = ?, heartbeat = ? where run_id = ? and owner is ?",
@@ -232,6 +241,12 @@ class PipelineStore:
              [(run_id,)]),
         ])
         return int(n)
+
+    def drop_task_states(self, run_id: str, states: Sequence[str]) -> None:
+        """Forget the run's task instances in ``states`` (the run row is left as it is)."""
+        marks = ", ".join("?" * len(states))
+        self.ledger._write([(f"delete from task_instances where run_id = ? and state in ({marks})",
+                             [(run_id, *states)])])
 
     def logs(self, run_id: str, task_id: str, map_index: int | None = None) -> list[tuple[int, int, str]]:
         """(map_index, try_number, text) of a task's stored attempt logs."""

@@ -199,14 +199,27 @@ class ProjectPipelines:
                 rec = self.store.run(rec.run_id) or rec
             todo.append(rec)
 
-        def one(rec: RunRecord) -> PipelineRunResult:
-            out = self._execute(p, rec)
+        slots = threading.Semaphore(max(1, max_parallel))
+
+        def one(rec: RunRecord, owner: str) -> PipelineRunResult:
+            try:
+                out = execute_run(p, rec, self.store, project=self.handle, pools=self.pools, owner=owner)
+            finally:
+                slots.release()
             if report:
                 report(f"{rec.logical_date[:19]} {out.state}")
             return out
 
+        # oldest first, and each run is marked running before the next date starts: a depends_on_past
+        # task of a later date waits for the earlier date's run instead of finding it still queued
         with ThreadPoolExecutor(max_workers=max(1, max_parallel), thread_name_prefix="weir-backfill") as pool:
-            return list(pool.map(one, todo))
+            futures = []
+            for rec in todo:
+                slots.acquire()
+                owner = new_owner()
+                self.store.set_run_state(rec.run_id, "running", owner=owner)
+                futures.append(pool.submit(one, rec, owner))
+            return [f.result() for f in futures]
 
     def clear(self, pipeline_id: str, *, date: str | None = None, start: str | None = None, end: str | None = None,
               failed_only: bool = True, run: bool = True) -> list[PipelineRunResult | RunRecord]:
