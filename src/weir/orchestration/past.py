@@ -37,6 +37,8 @@ class PastVerdict:
 
     action: str
     message: str | None = None
+    #: the previous instance's state that blocks (``blocked`` means an earlier date is the cause)
+    cause: str | None = None
 
 
 RUN = PastVerdict("run")
@@ -94,7 +96,7 @@ def decide_past(task_id: str, downstream_ids: Iterable[str], wait_for_downstream
         if running and bad not in PAST_FINAL_BAD:
             waiting = True
             continue
-        return PastVerdict("blocked", f"depends_on_past: {tid}{why} is {bad} in the previous run {describe}")
+        return PastVerdict("blocked", f"depends_on_past: {tid}{why} is {bad} in the previous run {describe}", bad)
     return WAIT if waiting else RUN
 
 
@@ -130,11 +132,13 @@ class PastDeps:
                               prev, self._prev_states, now=now, describe=self.describe(prev) if prev else "")
         if verdict.action != "blocked" or prev is None:
             return verdict
+        pid = self.p.pipeline_id
         when = from_iso(prev.logical_date).astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
         mine = self.logical.astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
-        return PastVerdict("blocked", f"{verdict.message}. Rerun that date (`weir clear {self.p.pipeline_id} "
-                                      f"--date {when} --failed`); this run ({mine}) then continues at the "
-                                      f"scheduler's next pass or with `weir clear {self.p.pipeline_id} --date {mine}`")
+        todo = (f"Fix the earliest failed date first (`weir pipelines runs {pid}`)" if verdict.cause == "blocked"
+                else f"Rerun that date (`weir clear {pid} --date {when} --failed`)")
+        return PastVerdict("blocked", f"{verdict.message}. {todo}; this run ({mine}) then continues at the "
+                                      f"scheduler's next pass or with `weir clear {pid} --date {mine}`", verdict.cause)
 
 
 def unblocked(pipeline: Any, rec: RunRecord, store: PipelineStore) -> bool:
