@@ -39,8 +39,6 @@ def stream() -> None:
 def run_cmd(ctx: click.Context, nodes: tuple[str, ...], once: bool, max_batches: int | None,
             until_idle: float | None, **kw: Any) -> None:
     """Run stream NODES (all the project's streams when none are named)."""
-    from weir.streaming.service import first_error, project_streams, register_tables, run_streams
-
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:
@@ -49,8 +47,19 @@ def run_cmd(ctx: click.Context, nodes: tuple[str, ...], once: bool, max_batches:
         err_console.print("Stopping after the current batch (again to abort)...")
         stop.set()
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _run_streams(ctx, kw, nodes, max_batches, 2.0 if once and until_idle is None else until_idle, stop)
+    finally:  # called in-process (tests, notebooks): give the caller its handlers back
+        for sig, handler in previous.items():
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(sig, handler)
+
+
+def _run_streams(ctx: click.Context, kw: dict[str, Any], nodes: tuple[str, ...], max_batches: int | None,
+                 until_idle: float | None, stop: threading.Event) -> None:
+    from weir.streaming.service import first_error, project_streams, register_tables, run_streams
+
     ws = _open(ctx, kw)
     specs = project_streams(ws.project, list(nodes))
     project, formats, ledger = ws.project, ws.formats, ws.ledger
@@ -60,7 +69,7 @@ def run_cmd(ctx: click.Context, nodes: tuple[str, ...], once: bool, max_batches:
     console.print(f"Streaming {', '.join(s.name for s in specs)} (run {run_id}); Ctrl-C stops after the batch.",
                   markup=False)
     result = run_streams(project, formats, specs, run_id=run_id, ledger=ledger, max_batches=max_batches,
-                         until_idle=2.0 if once and until_idle is None else until_idle, stop=stop)
+                         until_idle=until_idle, stop=stop)
     for name, s in result.stats.items():
         console.print(f"{name}: {s.batches} batches, {s.messages} messages, {s.written} written, "
                       f"{s.dead_letters} dead letters, {s.late} late", markup=False)
