@@ -313,7 +313,8 @@ class _Loader:
 
     def _parse_sources(self, pkg: Package, props: Properties) -> None:
         # stream nodes' tables (streams/*.yml) are sources of `streams`: source('streams', name)
-        streams = stream_sources(pkg.root, pkg.config.get("stream-paths"), self.target.schema) if pkg.is_root else []
+        streams = stream_sources(pkg.root, pkg.config.get("stream-paths"), self.target.schema,
+                                 self._vars(pkg.name)) if pkg.is_root else []
         for st in props.sources + streams:
             folders = _yaml_folders(pkg, st.path)
             fqn = (pkg.name, *folders, st.source_name, st.name)

@@ -3,11 +3,20 @@
 Each entry names a Kafka topic (or several), how to decode it, how to batch it, an optional
 SQL transform, row checks, and the table it lands in. Every stream's tables are declared as
 sources of the source ``streams`` so models read them with ``{{ source('streams', name) }}``.
+
+Values may use dbt's ``{{ env_var('X') }}`` / ``{{ env_var('X', 'default') }}`` and ``{{ var('x') }}``,
+rendered as :mod:`weir.project.yaml_render` does, and ``${X}`` as before. The connection keys
+(``bootstrap_servers``, ``consumer``: broker addresses, SASL passwords) are rendered only when a
+stream connects (:meth:`StreamSpec.connection`), so their values are never kept on the spec,
+logged, or needed by commands that do not stream; ``transform`` and ``expectations`` are kept as
+written.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,10 +25,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from weir.errors import ProjectError
 from weir.graph.node import Column
 from weir.project.properties import SourceTable
+from weir.project.yaml_render import LATER, render_yaml
 from weir.project.yamlio import line_of, read_yaml
 
 STREAM_SOURCE = "streams"
 BOOTSTRAP_ENV = "WEIR_STREAM__BOOTSTRAP_SERVERS"
+#: rendered when the stream connects, not when the file is read
+CONNECTION_KEYS = frozenset({"bootstrap_servers", "consumer"})
+_KEEP = LATER | CONNECTION_KEYS | {"transform", "expectations"}
+_DOLLAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand_dollar(value: Any, path: str, where: str) -> Any:
+    """``${VAR}`` in strings (nested too) from the environment; an unset one names file and key."""
+    if isinstance(value, dict):
+        return {k: _expand_dollar(v, path, f"{where}.{k}") for k, v in value.items()}
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) not in os.environ:
+            raise ProjectError(f"{where}: environment variable {m.group(1)!r} is not set", path=path,
+                               hint="set it, or write {{ env_var('" + m.group(1) + "', 'default') }}")
+        return os.environ[m.group(1)]
+
+    return _DOLLAR.sub(one, value)
 
 
 class DecodeSpec(BaseModel):
@@ -133,9 +163,21 @@ class StreamSpec(BaseModel):
 
     @property
     def servers(self) -> str | None:
-        """Bootstrap servers: ``$WEIR_STREAM__BOOTSTRAP_SERVERS`` overrides the file; ``${VAR}`` expands."""
-        value = os.environ.get(BOOTSTRAP_ENV) or self.bootstrap_servers
-        return os.path.expandvars(value) if value else None
+        return self.connection()[0]
+
+    def connection(self, vars: Mapping[str, Any] | None = None) -> tuple[str | None, dict[str, Any]]:
+        """Bootstrap servers and consumer settings with ``{{ env_var(..) }}``, ``{{ var(..) }}`` and
+        ``${VAR}`` resolved (``$WEIR_STREAM__BOOTSTRAP_SERVERS`` overrides the file's servers).
+        The result holds secrets: pass it to the client, do not log or store it."""
+        where = f"streams.{self.name}"
+        override = os.environ.get(BOOTSTRAP_ENV)
+        raw: dict[str, Any] = {"bootstrap_servers": None if override else self.bootstrap_servers,
+                               "consumer": self.consumer}
+        # as text: a password '0123' must not become the number 123
+        done = render_yaml(raw, path=self.path, vars=vars, skip=frozenset(), native=False, where=where)
+        done = _expand_dollar(done, self.path, where)
+        servers = override or done.get("bootstrap_servers")
+        return (str(servers) if servers else None), dict(done["consumer"])
 
 
 def stream_files(root: Path, paths: list[str]) -> list[tuple[Path, str]]:
@@ -147,7 +189,8 @@ def stream_files(root: Path, paths: list[str]) -> list[tuple[Path, str]]:
     return out
 
 
-def load_streams(root: Path, paths: list[str] | str | None = None) -> list[StreamSpec]:
+def load_streams(root: Path, paths: list[str] | str | None = None,
+                 vars: Mapping[str, Any] | None = None) -> list[StreamSpec]:
     """Every stream declared under the project's stream paths (``stream-paths``, default ``streams/``)."""
     specs: dict[str, StreamSpec] = {}
     for file, shown in stream_files(root, [paths] if isinstance(paths, str) else paths or ["streams"]):
@@ -155,6 +198,7 @@ def load_streams(root: Path, paths: list[str] | str | None = None) -> list[Strea
         text = file.read_text(encoding="utf-8")
         if not isinstance(data, dict) or not isinstance(data.get("streams", []), list):
             raise ProjectError("a stream file is a mapping with a `streams:` list", path=shown)
+        data = render_yaml(data, path=shown, vars=vars, skip=_KEEP)
         for entry in data.get("streams") or []:
             line = line_of(text, f"name: {entry.get('name')}") if isinstance(entry, dict) else None
             try:
@@ -181,10 +225,11 @@ def side_tables(spec: StreamSpec) -> list[str]:
     return names
 
 
-def stream_sources(root: Path, paths: list[str] | str | None, default_schema: str) -> list[SourceTable]:
+def stream_sources(root: Path, paths: list[str] | str | None, default_schema: str,
+                   vars: Mapping[str, Any] | None = None) -> list[SourceTable]:
     """The stream tables as sources of ``streams`` (readable with source('streams', name))."""
     out = []
-    for spec in load_streams(root, paths):
+    for spec in load_streams(root, paths, vars):
         cols = [Column(str(c["name"]), str(c.get("description") or ""), c.get("data_type"), {})
                 for c in spec.columns if isinstance(c, dict) and "name" in c]
         for ident in side_tables(spec):

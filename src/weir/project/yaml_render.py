@@ -28,6 +28,7 @@ LATER = frozenset({
 })
 _MISSING = object()
 _ENV = NativeEnvironment(undefined=jinja2.StrictUndefined)
+_TEXT_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined)  # every result a string
 
 
 def _var_function(values: Mapping[str, Any], path: str) -> Callable[..., Any]:
@@ -42,27 +43,31 @@ def _var_function(values: Mapping[str, Any], path: str) -> Callable[..., Any]:
 
 
 def render_yaml(data: Any, *, path: str, vars: Mapping[str, Any] | None = None,
-                target: Mapping[str, Any] | None = None, skip: frozenset[str] = LATER) -> Any:
-    """``data`` (parsed YAML) with its Jinja strings rendered; raises naming ``path``."""
+                target: Mapping[str, Any] | None = None, skip: frozenset[str] = LATER, native: bool = True,
+                where: str = "") -> Any:
+    """``data`` (parsed YAML) with its Jinja strings rendered; raises naming ``path`` and the key
+    (under ``where``). ``native=False`` keeps every rendered value a string (secrets such as '0123')."""
     context: dict[str, Any] = {"env_var": STATIC_GLOBALS["env_var"], "var": _var_function(vars or {}, path)}
     if target is not None:
         context["target"] = dict(target)
 
+    env = _ENV if native else _TEXT_ENV
+
     def walk(value: Any, where: str) -> Any:
         if isinstance(value, str):
-            return _render(value, context, path, where) if ("{{" in value or "{%" in value) else value
+            return _render(env, value, context, path, where) if ("{{" in value or "{%" in value) else value
         if isinstance(value, dict):
             return {k: v if k in skip else walk(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, f"{where}[{i}]") for i, v in enumerate(value)]
         return value
 
-    return walk(data, "")
+    return walk(data, where)
 
 
-def _render(text: str, context: dict[str, Any], path: str, where: str) -> Any:
+def _render(env: jinja2.Environment, text: str, context: dict[str, Any], path: str, where: str) -> Any:
     try:
-        return _ENV.from_string(text).render(context)
+        return env.from_string(text).render(context)
     except CompilationError as exc:  # env_var of an unset variable
         raise ProjectError(f"{where}: {exc.message}", path=path,
                            hint="set the variable or give env_var() a default") from None

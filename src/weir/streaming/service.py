@@ -29,7 +29,7 @@ CONNECT_TIMEOUT_ENV = "WEIR_STREAM__CONNECT_TIMEOUT"
 
 def project_streams(project: Project, names: Sequence[str] | None = None) -> list[StreamSpec]:
     """The project's streams, or the named ones (unknown names are an error)."""
-    specs = load_streams(project.root, project.root_package.config.get("stream-paths"))
+    specs = load_streams(project.root, project.root_package.config.get("stream-paths"), _vars(project))
     if not names:
         return specs
     by_name = {s.name: s for s in specs}
@@ -49,15 +49,19 @@ def stream_format(project: Project, formats: dict[str, TableFormat], spec: Strea
     return fmt
 
 
+def _vars(project: Project) -> dict[str, object]:
+    return {**project.vars, **project.cli_vars}
+
+
 def make_runner(project: Project, formats: dict[str, TableFormat], spec: StreamSpec, run_id: str,
                 ledger: Ledger | None) -> StreamRunner:
-    servers = spec.servers
+    servers, consumer = spec.connection(_vars(project))
     if not servers:
         raise ConfigError(f"stream {spec.name} has no bootstrap_servers", path=spec.path, line=spec.line,
                           hint="set bootstrap_servers: host:port or $WEIR_STREAM__BOOTSTRAP_SERVERS")
     timeout = float(os.environ.get(CONNECT_TIMEOUT_ENV) or 60)
     source = KafkaSource(servers, spec.topics, spec.group or f"weir-{project.name}-{spec.name}",
-                         start=spec.start, options=spec.consumer, connect_timeout=timeout)
+                         start=spec.start, options=consumer, connect_timeout=timeout)
     dlq = None
     if spec.dead_letter_topic:
         from weir.streaming.publish import Publisher
