@@ -137,8 +137,8 @@ class PastDeps:
         mine = self.logical.astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
         todo = (f"Fix the earliest failed date first (`weir pipelines runs {pid}`)" if verdict.cause == "blocked"
                 else f"Rerun that date (`weir clear {pid} --date {when} --failed`)")
-        return PastVerdict("blocked", f"{verdict.message}. {todo}; this run ({mine}) then continues at the "
-                                      f"scheduler's next pass or with `weir clear {pid} --date {mine}`", verdict.cause)
+        then = f"this run ({mine}) then continues at the scheduler's next pass or with `weir clear {pid} --date {mine} --failed`"
+        return PastVerdict("blocked", f"{verdict.message}. {todo}; {then}", verdict.cause)
 
 
 def unblocked(pipeline: Any, rec: RunRecord, store: PipelineStore) -> bool:

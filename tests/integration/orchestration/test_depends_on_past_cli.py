@@ -87,6 +87,7 @@ def test_failed_date_blocks_later_dates_until_it_is_rerun(project: Path) -> None
     assert ("blocked            load: depends_on_past: load is failed in the previous run "
             "2024-01-02T00:00:00+00:00 (backfill__2024-01-02T00:00:00__") in out.stdout
     assert "weir clear daily --date 2024-01-02T00:00:00+00:00 --failed" in out.stdout
+    assert "or with `weir clear daily --date 2024-01-03T00:00:00+00:00 --failed`" in out.stdout
     assert "blocked            report: upstream load is blocked" in out.stdout
     assert [m for m in marks(project, "load") if m.startswith("start")] == ["start 2024-01-01", "start 2024-01-02"]
     assert len([m for m in marks(project, "ping") if m.startswith("done")]) == 4  # not past-dependent
@@ -109,15 +110,19 @@ def test_failed_date_blocks_later_dates_until_it_is_rerun(project: Path) -> None
     assert idle.returncode == 0, idle.stdout + idle.stderr
     assert ledger(project, "select count(*) from pipeline_runs where state = 'blocked'") == [(2,)]
 
-    # the source for day 2 arrives and day 2 is rerun: the scheduler then runs days 3 and 4, in order
+    # the source for day 2 arrives and day 2 is rerun; day 3 is rerun by hand, the scheduler runs day 4
     (project / "fail" / f"load-{DAYS[1]}").unlink()
     cleared = weir(project, "clear", "daily", "--date", DAYS[1], "--failed")
     assert cleared.returncode == 0, cleared.stdout + cleared.stderr
+    day3 = weir(project, "clear", "daily", "--date", "2024-01-03T00:00:00+00:00", "--failed")
+    assert day3.returncode == 0, day3.stdout + day3.stderr
+    assert "success            load" in day3.stdout and "daily 2024-01-03T00:00:00+00:00 success" in day3.stdout
     sched = weir(project, "scheduler", "--once", "--interval", "0.2")
     assert sched.returncode == 0, sched.stdout + sched.stderr
-    assert "daily 2024-01-03T00:00:00 success" in sched.stdout and "daily 2024-01-04T00:00:00 success" in sched.stdout
+    assert "daily 2024-01-04T00:00:00 success" in sched.stdout
     assert ledger(project, "select substr(logical_date, 1, 10), state from pipeline_runs order by 1") == \
         [(d, "success") for d in DAYS]
     done = [m.split()[1] for m in marks(project, "load") if m.startswith("done")]
     assert done == DAYS
+    assert len([m for m in marks(project, "ping") if m.startswith("done")]) == 4  # succeeded once, kept
     assert ledger(project, "select count(*) from task_instances where state = 'blocked'") == [(0,)]
