@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from weir.sql.relation import ColumnInfo, Relation
@@ -75,3 +75,8 @@ class Engine(ABC):
     def list_relations(self) -> Sequence[tuple[str, str, str]]:
         """(schema, name, type) of every relation the engine's catalog holds."""
         return []
+
+    def defer(self, relation: Relation, register: Callable[[], None]) -> None:
+        """Make ``relation`` known by calling ``register`` — at once here; an engine whose
+        catalog is rebuilt per session (Spark) calls it when the relation is first used."""
+        register()

@@ -15,11 +15,12 @@ from __future__ import annotations
 import atexit
 import glob
 import os
+import re
 import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -79,6 +80,8 @@ class SparkEngine(Engine):
         self._session: Any = None
         self._lock = threading.RLock()
         self._relations: dict[tuple[str, str], str] = {}
+        #: relations registered when first used (``defer``): key -> registration
+        self._pending: dict[tuple[str, str], Callable[[], None]] = {}
         self._frames: dict[str, Any] = {}
         self._seq = 0
         #: what the server supports beyond the Spark Connect protocol's core (probed once)
@@ -139,6 +142,7 @@ class SparkEngine(Engine):
 
     def frame(self, sql: str) -> Any:
         """A Spark DataFrame of weir's SQL (lazy)."""
+        self._resolve(sql)
         try:
             spark_text = self.spark_sql(sql)
         except Exception as exc:  # sqlglot could not read it: the SQL is the user's to fix
@@ -187,10 +191,38 @@ class SparkEngine(Engine):
         return ((schema or "").lower(), identifier.lower())
 
     def relation_type(self, schema: str, identifier: str) -> str | None:
-        return self._relations.get(self._key(schema, identifier))
+        key = self._key(schema, identifier)
+        self._force(key)
+        return self._relations.get(key)
 
     def list_relations(self) -> list[tuple[str, str, str]]:
+        for key in list(self._pending):
+            self._force(key)
         return [(s, n, k) for (s, n), k in sorted(self._relations.items()) if s]
+
+    def defer(self, relation: Relation, register: Callable[[], None]) -> None:
+        """Register ``relation`` when a query first names it (or its type is asked): a
+        session shown a project's hundred tables, or a table nobody reads in this run,
+        pays nothing for it. A later ``defer`` or registration of it replaces this one."""
+        with self._lock:
+            self._pending[self._key(relation.schema, relation.identifier)] = register
+
+    def _resolve(self, sql: str) -> None:
+        """Carry out the deferred registrations of the relations ``sql`` may name (a word
+        match on the name: a false match only registers early)."""
+        if not self._pending:
+            return
+        text = sql.lower()
+        with self._lock:
+            due = [key for key in self._pending if key[1] in text and _names(key, text)]
+        for key in due:
+            self._force(key)
+
+    def _force(self, key: tuple[str, str]) -> None:
+        # under the lock: a thread naming the relation meanwhile waits for the registration
+        with self._lock:
+            while (register := self._pending.pop(key, None)) is not None:
+                register()  # which may defer the actual registration once more
 
     def ensure_schema(self, schema: str) -> None:
         """Temporary views need no schema; kept for the Engine's callers."""
@@ -205,13 +237,16 @@ class SparkEngine(Engine):
 
     def _register(self, relation: Relation, df: Any, kind: str) -> None:
         name = view_name(relation.schema, relation.identifier)
-        self._run(lambda: df.createOrReplaceTempView(name))
+        key = self._key(relation.schema, relation.identifier)
         with self._lock:
-            self._relations[self._key(relation.schema, relation.identifier)] = kind
+            self._pending.pop(key, None)  # superseded
+            self._run(lambda: df.createOrReplaceTempView(name))
+            self._relations[key] = kind
 
     def drop(self, relation: Relation) -> None:
         name = view_name(relation.schema, relation.identifier)
         with self._lock:
+            self._pending.pop(self._key(relation.schema, relation.identifier), None)
             known = self._relations.pop(self._key(relation.schema, relation.identifier), None)
         if known is not None:
             self._run(lambda: self.session.catalog.dropTempView(name))
@@ -435,6 +470,14 @@ def _written_file(rel: str, size: int, mtime_ms: int, rows: int) -> WrittenFile:
         value = unquote(raw)
         values[col] = None if value == _HIVE_NULL else value
     return WrittenFile(rel, size, mtime_ms, values, rows)
+
+
+def _names(key: tuple[str, str], text: str) -> bool:
+    """Whether lower-cased SQL names the relation ``key`` as a whole word: ``identifier``
+    (after ``schema.``, quoted or not) or its Spark view name ``schema__identifier``."""
+    schema, identifier = key
+    words = [re.escape(identifier)] + ([re.escape(f"{schema}__{identifier}")] if schema else [])
+    return re.search(rf"(?<![\w$])(?:{'|'.join(words)})(?![\w$])", text) is not None
 
 
 def _first_line(exc: BaseException) -> str:

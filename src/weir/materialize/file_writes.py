@@ -49,7 +49,12 @@ def _readable(engine: Any, fmt: TableFormat, files: LiveFiles) -> LiveFiles:
 
 
 def publish(engine: Any, fmt: TableFormat, relation: Relation) -> None:
-    """Point the engine's view of ``relation`` at the table's live files."""
+    """Point the engine's view of ``relation`` at the table's live files when a query
+    first reads it (``engine.defer``): a table nobody reads in this session costs nothing."""
+    engine.defer(relation, lambda: _register(engine, fmt, relation))
+
+
+def _register(engine: Any, fmt: TableFormat, relation: Relation) -> None:
     files = file_table(fmt, relation).live()
     if files is None:
         engine.drop(relation)

@@ -147,8 +147,9 @@ def _incremental(rt: Runtime, node: Node, result: NodeResult) -> None:
     full_refresh = rt.full_refresh and node.config.get("full_refresh") is not False
     if node.config.get("full_refresh") is True:
         full_refresh = True
-    existing = rt.engine.relation_type(relation.schema or "", relation.identifier)
-    if not fmt.exists(relation) or full_refresh or (existing == "view" and fmt.external is False):
+    # a view in the table's place (the model was a view before): only in the engine's own catalog
+    was_view = fmt.external is False and rt.engine.relation_type(relation.schema or "", relation.identifier) == "view"
+    if not fmt.exists(relation) or full_refresh or was_view:
         return _table(rt, node, result)
     strategy = str(node.config.get("incremental_strategy") or ("delete+insert" if _unique_key(node) else "append"))
     if strategy not in STRATEGIES:

@@ -56,7 +56,12 @@ def _run(what: str, fn: Any) -> Any:
 
 
 def publish(engine: Any, fmt: TableFormat, relation: Relation) -> None:
-    """Point the engine's view of ``relation`` at the table, read by Spark's Delta reader."""
+    """Point the engine's view of ``relation`` at the table, read by Spark's Delta reader
+    (when a query first reads it: ``engine.defer``)."""
+    engine.defer(relation, lambda: _register(engine, fmt, relation))
+
+
+def _register(engine: Any, fmt: TableFormat, relation: Relation) -> None:
     if not fmt.exists(relation):
         engine.drop(relation)
         return
