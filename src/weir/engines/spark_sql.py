@@ -172,27 +172,44 @@ _TIMESTAMPS = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.
 
 
 def _series_to_range(node: exp.Expression) -> exp.Expression:
-    """DuckDB's numeric ``range(a, b[, step])`` / ``generate_series`` in FROM as Spark's
-    ``range`` (column ``id``, end excluded) under the DuckDB column name; sqlglot would
-    write an ``EXPLODE(SEQUENCE(...))`` Spark cannot use as a table. Series of dates or
-    timestamps (an interval step) are left as they are."""
+    """DuckDB's ``range(a, b[, step])`` / ``generate_series`` in FROM as a Spark subquery
+    under the DuckDB column name (sqlglot would write an ``EXPLODE(SEQUENCE(...))`` Spark
+    cannot use as a table): numbers through Spark's ``range`` (column ``id``, end
+    excluded); dates or timestamps with an interval step through ``explode(sequence(..))``
+    over timestamps (DuckDB's series of dates are timestamps), ``range`` without its end."""
     if not (isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries)):
         return node
     series = node.this
     start, end, step = series.args.get("start"), series.args.get("end"), series.args.get("step")
-    if start is None or end is None or (step is not None and step.find(exp.Interval)):
+    if start is None or end is None:
         return node
     exclusive = bool(series.args.get("is_end_exclusive"))
-    if not exclusive:  # generate_series includes its end
-        end = exp.Add(this=end.copy(), expression=exp.Literal.number(1))
-    args = [start.copy(), end.copy()] + ([step.copy()] if step is not None else [])
     alias = node.args.get("alias")
     column = alias.columns[0].name if alias is not None and alias.columns else (
         "range" if exclusive else "generate_series")
     name = alias.name if alias is not None and alias.name else column
-    rows = exp.select(exp.alias_(exp.column("id"), column)).from_(
-        exp.Table(this=exp.Anonymous(this="range", expressions=args)))
+    if step is not None and step.find(exp.Interval):
+        rows = _time_series(start, end, step, column, exclusive)
+    else:
+        if not exclusive:  # generate_series includes its end
+            end = exp.Add(this=end.copy(), expression=exp.Literal.number(1))
+        args = [start.copy(), end.copy()] + ([step.copy()] if step is not None else [])
+        rows = exp.select(exp.alias_(exp.column("id"), column)).from_(
+            exp.Table(this=exp.Anonymous(this="range", expressions=args)))
     return exp.Subquery(this=rows, alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+def _time_series(start: exp.Expr, end: exp.Expr, step: exp.Expr, column: str, exclusive: bool) -> exp.Select:
+    """Timestamps from ``start`` to ``end`` by an interval, as rows of ``column``; Spark's
+    ``sequence`` includes the end, which ``range`` (``exclusive``) drops."""
+    ts = exp.DataType.build("timestamp")
+    seq = exp.Anonymous(this="sequence", expressions=[exp.cast(start.copy(), ts), exp.cast(end.copy(), ts),
+                                                      step.copy()])
+    rows = exp.select(exp.alias_(exp.Explode(this=seq), column, quoted=True))
+    if not exclusive:
+        return rows
+    return (exp.select(exp.column(column, quoted=True)).from_(rows.subquery("__weir_series"))
+            .where(exp.NEQ(this=exp.column(column, quoted=True), expression=exp.cast(end.copy(), ts))))
 
 
 def _interval_arithmetic(node: exp.Expression) -> exp.Expression:
