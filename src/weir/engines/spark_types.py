@@ -7,6 +7,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from weir.sql.arrow_types import SPARK, spell
+
 _SIMPLE = {
     "string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "smallint": "SMALLINT", "tinyint": "TINYINT",
     "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp_ntz": "TIMESTAMP",
@@ -33,35 +35,7 @@ def duck_type(spark_type: Any) -> str:
 
 def spark_ddl(t: pa.DataType) -> str:
     """An Arrow type as a Spark DDL type (for empty tables and casts on read)."""
-    if pa.types.is_boolean(t):
-        return "boolean"
-    if pa.types.is_int8(t):
-        return "tinyint"
-    if pa.types.is_int16(t):
-        return "smallint"
-    if pa.types.is_int32(t):
-        return "int"
-    if pa.types.is_integer(t):
-        return "bigint"
-    if pa.types.is_float32(t):
-        return "float"
-    if pa.types.is_floating(t):
-        return "double"
-    if pa.types.is_decimal(t):
-        return f"decimal({t.precision},{t.scale})"  # type: ignore[attr-defined]
-    if pa.types.is_date(t):
-        return "date"
-    if pa.types.is_timestamp(t):
-        return "timestamp" if t.tz else "timestamp_ntz"  # type: ignore[attr-defined]
-    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
-        return "binary"
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return f"array<{spark_ddl(t.value_type)}>"  # type: ignore[attr-defined]
-    if pa.types.is_map(t):
-        return f"map<{spark_ddl(t.key_type)},{spark_ddl(t.item_type)}>"  # type: ignore[attr-defined]
-    if pa.types.is_struct(t):
-        return "struct<" + ",".join(f"`{f.name}`:{spark_ddl(f.type)}" for f in t) + ">"  # type: ignore[attr-defined]
-    return "string"
+    return spell(t, SPARK)
 
 
 def arrow_schema(spark_schema: Any) -> pa.Schema:
