@@ -120,9 +120,11 @@ class PastDeps:
         self._prev_states = _states(self.store.task_instances(prev.run_id)) if prev is not None else {}
         self._loaded_at = now
 
+    def _local(self, when: dt.datetime) -> str:
+        return when.astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
+
     def describe(self, prev: RunRecord) -> str:
-        when = from_iso(prev.logical_date).astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
-        return f"{when} ({prev.run_id}, {prev.state})"
+        return f"{self._local(from_iso(prev.logical_date))} ({prev.run_id}, {prev.state})"
 
     def check(self, task: Any, now: float | None = None) -> PastVerdict:
         now = time.time() if now is None else now
@@ -132,12 +134,13 @@ class PastDeps:
                               prev, self._prev_states, now=now, describe=self.describe(prev) if prev else "")
         if verdict.action != "blocked" or prev is None:
             return verdict
-        pid = self.p.pipeline_id
-        when = from_iso(prev.logical_date).astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
-        mine = self.logical.astimezone(self.p.schedule.tz).isoformat(timespec="seconds")
+        pid, mine = self.p.pipeline_id, self._local(self.logical)
+        if verdict.cause is None:  # queued or not heartbeating: the message says what to do
+            return verdict
         todo = (f"Fix the earliest failed date first (`weir pipelines runs {pid}`)" if verdict.cause == "blocked"
-                else f"Rerun that date (`weir clear {pid} --date {when} --failed`)")
-        then = f"this run ({mine}) then continues at the scheduler's next pass or with `weir clear {pid} --date {mine} --failed`"
+                else f"Rerun that date (`weir clear {pid} --date {self._local(from_iso(prev.logical_date))} --failed`)")
+        then = f"this run ({mine}) then continues at the scheduler's next pass or with " \
+               f"`weir clear {pid} --date {mine} --failed`"
         return PastVerdict("blocked", f"{verdict.message}. {todo}; {then}", verdict.cause)
 
 
