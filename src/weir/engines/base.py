@@ -80,3 +80,6 @@ class Engine(ABC):
         """Make ``relation`` known by calling ``register`` — at once here; an engine whose
         catalog is rebuilt per session (Spark) calls it when the relation is first used."""
         register()
+
+    def resolve(self, text: str) -> None:  # noqa: B027 - optional hook
+        """Carry out the deferred registrations of the relations ``text`` may name."""

@@ -142,7 +142,7 @@ class SparkEngine(Engine):
 
     def frame(self, sql: str) -> Any:
         """A Spark DataFrame of weir's SQL (lazy)."""
-        self._resolve(sql)
+        self.resolve(sql)
         try:
             spark_text = self.spark_sql(sql)
         except Exception as exc:  # sqlglot could not read it: the SQL is the user's to fix
@@ -207,12 +207,13 @@ class SparkEngine(Engine):
         with self._lock:
             self._pending[self._key(relation.schema, relation.identifier)] = register
 
-    def _resolve(self, sql: str) -> None:
-        """Carry out the deferred registrations of the relations ``sql`` may name (a word
-        match on the name: a false match only registers early)."""
+    def resolve(self, text: str) -> None:
+        """Carry out the deferred registrations of the relations ``text`` (SQL, or a Python
+        model's code that may name views itself) may name: a word match on the name, a
+        false match only registers early."""
         if not self._pending:
             return
-        text = sql.lower()
+        text = text.lower()
         with self._lock:
             due = [key for key in self._pending if key[1] in text and _names(key, text)]
         for key in due:

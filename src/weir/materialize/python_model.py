@@ -81,6 +81,8 @@ def run_python_model(rt: Runtime, node: Node, *, is_incremental: bool) -> Any:
         exec(code, namespace)
     except SyntaxError as exc:
         raise CompilationError(f"Python syntax error: {exc.msg}", path=node.path, line=exc.lineno) from None
+    # the model may read relations through the session itself (spark.table("main__orders"))
+    rt.engine.resolve(node.raw_code)
     session = rt.engine.python_session() if hasattr(rt.engine, "python_session") else rt.engine.con
     dbt = DbtObject(rt, node, session, is_incremental)
     try:

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("pyspark", reason="pip install 'weir[spark]'")
 
-from weir.engines.spark import SparkEngine, _names  # noqa: E402
-from weir.sql.relation import Relation  # noqa: E402
+from weir.engines.spark import SparkEngine, _names
+from weir.sql.relation import Relation
 
 
 class FakeSession:
@@ -98,3 +98,11 @@ def test_a_registration_that_defers_again_is_carried_out() -> None:
 ])
 def test_word_match(sql: str, named: bool) -> None:
     assert _names(("main", "t"), sql.lower()) is named
+
+
+def test_a_python_models_code_registers_what_it_names(engine: SparkEngine) -> None:
+    calls: list[str] = []
+    deferred(engine, "main", "orders", calls)
+    deferred(engine, "main", "customers", calls)
+    engine.resolve('def model(dbt, session):\n    return session.table("main__orders")\n')
+    assert calls == ["orders"]
