@@ -178,8 +178,11 @@ def backfill_cmd(ctx: click.Context, pipeline_id: str, start: str, end: str, max
         failed = [r for r in results if not r.success]
         for r in failed:
             _result(ctx, r)
-        _say(ctx, f"backfill of {pipeline_id}: {len(results)} interval(s) run, {len(failed)} failed",
-             event="backfill_done", pipeline=pipeline_id, run=len(results), failed=len(failed))
+        blocked = sum(r.state == "blocked" for r in failed)  # depends_on_past: waiting on an earlier date
+        _say(ctx, f"backfill of {pipeline_id}: {len(results)} interval(s) run, {len(failed) - blocked} failed"
+                  + (f", {blocked} blocked" if blocked else ""),
+             event="backfill_done", pipeline=pipeline_id, run=len(results), failed=len(failed) - blocked,
+             blocked=blocked)
         if failed:
             ctx.exit(1)
 

@@ -83,6 +83,7 @@ def test_failed_date_blocks_later_dates_until_it_is_rerun(project: Path) -> None
     (project / "fail" / f"load-{DAYS[1]}").touch()
     out = weir(project, "backfill", "daily", "--start", DAYS[0], "--end", DAYS[-1], "--max-parallel", "2")
     assert out.returncode == 1
+    assert "4 interval(s) run, 1 failed, 2 blocked" in out.stdout
     assert "2024-01-03T00:00:00 blocked" in out.stdout and "2024-01-04T00:00:00 blocked" in out.stdout
     assert ("blocked            load: depends_on_past: load is failed in the previous run "
             "2024-01-02T00:00:00+00:00 (backfill__2024-01-02T00:00:00__") in out.stdout
