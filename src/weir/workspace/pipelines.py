@@ -170,8 +170,11 @@ class ProjectPipelines:
             interval = p.schedule.manual_interval(logical)
         existing = self.store.get_run(p.pipeline_id, iso(logical))
         if existing is not None:
-            raise WeirError(f"{pipeline_id} already has a run for {iso(logical)} ({existing.state})",
-                            hint="rerun its failed tasks with `weir clear --failed`, or pick another --date")
+            when = logical.isoformat()
+            again = (f"weir clear {pipeline_id} --date {when} --failed` (failed and blocked tasks)"
+                     if existing.state in ("failed", "blocked") else f"weir clear {pipeline_id} --date {when}`")
+            raise WeirError(f"{pipeline_id} already has a run for {when} ({existing.state})",
+                            hint=f"rerun it with `{again}, or pick another --date")
         rec = ensure_run(p, self.store, logical, interval, run_type="manual", conf=conf)
         return rec if queue else self._execute(p, rec)
 

@@ -92,6 +92,10 @@ def test_failed_date_blocks_later_dates_until_it_is_rerun(project: Path) -> None
     assert "blocked            report: upstream load is blocked" in out.stdout
     assert [m for m in marks(project, "load") if m.startswith("start")] == ["start 2024-01-01", "start 2024-01-02"]
     assert len([m for m in marks(project, "ping") if m.startswith("done")]) == 4  # not past-dependent
+    again = weir(project, "trigger", "daily", "--date", DAYS[2])
+    assert again.returncode != 0
+    assert "already has a run for 2024-01-03T00:00:00+00:00 (blocked)" in again.stdout + again.stderr
+    assert "weir clear daily --date 2024-01-03T00:00:00+00:00 --failed" in again.stdout + again.stderr
 
     runs = weir(project, "pipelines", "runs", "daily")
     assert runs.returncode == 0, runs.stderr
