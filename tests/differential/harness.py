@@ -44,6 +44,7 @@ import fcntl
 import json
 import math
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -275,6 +276,28 @@ class Side:
 
     def run_all(self) -> list[PhaseResult]:
         return [self.run_phase(p) for p in range(1, self.spec.phases + 1)]
+
+
+def shared_weir_run(spec: Spec, workdir: Path, cache: Path | None = None) -> list[PhaseResult]:
+    """The weir CLI side (DuckDB) of a project over all phases. With ``cache`` (a dir shared by
+    the pytest-xdist workers of one session) it runs once per session: the dbt-vs-weir test and
+    the DuckDB-vs-Spark test of a project compare with the same run; whichever comes first runs
+    it (under a file lock), the other reads its results."""
+    if cache is None:
+        return WeirSide(spec, workdir).run_all()
+    cache.mkdir(parents=True, exist_ok=True)
+    done = cache / f"{spec.name}.pickle"
+    with open(cache / f"{spec.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():  # plain values: the harness is loaded under a different module name per test dir
+            return [PhaseResult(r["phase"], [CommandResult(**c) for c in r["commands"]], r["tables"],
+                                r["started"], r["finished"], r["read_error"]) for r in pickle.loads(done.read_bytes())]
+        results = WeirSide(spec, workdir).run_all()
+        plain = [{**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)},
+                  "commands": [dataclasses.asdict(c) for c in r.commands]} for r in results]
+        done.with_suffix(".tmp").write_bytes(pickle.dumps(plain))
+        done.with_suffix(".tmp").rename(done)
+        return results
 
 
 def vars_args(spec: Spec, phase: int) -> list[str]:
@@ -804,16 +827,16 @@ def _type_problems(rel: RelKey, left: pa.Table, right: pa.Table, loose: set[str]
 
 
 def run_engines(name: str, root: Path, target: dict[str, Any] | None = None,
-                duck_results: list[PhaseResult] | None = None) -> list[str]:
+                duck_results: list[PhaseResult] | None = None, cache: Path | None = None) -> list[str]:
     """weir on DuckDB (the dbt-vs-weir suite's weir side, subprocesses) vs weir in this
     process on ``target`` (default: Spark ``local[2]``); returns the mismatches (empty = equal).
-    The DuckDB side runs in a thread beside the in-process side, unless ``duck_results`` is given."""
+    The DuckDB side runs in a thread beside the in-process side, unless ``duck_results`` is given;
+    ``cache``: see ``shared_weir_run``."""
     spec = load_spec(name)
     other = InProcessWeirSide(spec, root / "spark", target or SPARK_TARGET)
     if duck_results is None:
-        duck = WeirSide(spec, root / "duck")
         with ThreadPoolExecutor(max_workers=1) as pool:
-            fut = pool.submit(duck.run_all)
+            fut = pool.submit(shared_weir_run, spec, root / "duck", cache)
             oth = other.run_all()
             duck_results = fut.result()
     else:
@@ -854,17 +877,17 @@ def type_differences(dres: list[PhaseResult], wres: list[PhaseResult]) -> list[s
     return out
 
 
-def run_differential(name: str, root: Path, notes: list[str] | None = None) -> list[str]:
+def run_differential(name: str, root: Path, notes: list[str] | None = None, cache: Path | None = None) -> list[str]:
     """Runs both sides over all phases; returns the list of mismatches (empty = equal).
 
-    If `notes` is given, the column type differences are appended to it.
+    If `notes` is given, the column type differences are appended to it; ``cache``: see
+    ``shared_weir_run``.
     """
     spec = load_spec(name)
     dbt_side = DbtSide(spec, root / "dbt")
-    weir_side = WeirSide(spec, root / "weir")
     with ThreadPoolExecutor(max_workers=2) as pool:
         fd = pool.submit(dbt_side.run_all)
-        fw = pool.submit(weir_side.run_all)
+        fw = pool.submit(shared_weir_run, spec, root / "weir", cache)
         dres, wres = fd.result(), fw.result()
     problems = check_reference(spec, dres)
     if problems:

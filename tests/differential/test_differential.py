@@ -65,7 +65,7 @@ def _params() -> list:
 
 
 @pytest.mark.parametrize("project", _params())
-def test_weir_matches_dbt(project: str, tmp_path: Path) -> None:
+def test_weir_matches_dbt(project: str, tmp_path: Path, shared_tmp: Path) -> None:
     missing = _weir_missing()
     if missing and os.environ.get("WEIR_DIFFERENTIAL_STRICT") != "1":
         spec, results = harness.run_dbt(project, tmp_path)
@@ -73,7 +73,8 @@ def test_weir_matches_dbt(project: str, tmp_path: Path) -> None:
         if problems:
             pytest.fail(f"{project}: the dbt reference run is broken:\n" + "\n\n".join(problems), pytrace=False)
         pytest.skip(f"dbt reference run OK; weir side not run: {missing}")
-    problems = harness.run_differential(project, tmp_path)
+    # the weir side runs once per session: tests/integration/spark compares Spark with the same run
+    problems = harness.run_differential(project, tmp_path, cache=shared_tmp / "weir-duckdb-runs")
     if problems:
         pytest.fail(
             f"{project}: weir's tables differ from dbt-core + dbt-duckdb's:\n\n" + "\n\n".join(problems),

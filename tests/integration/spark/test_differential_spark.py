@@ -21,7 +21,9 @@ PROJECTS = ["incremental", "jinja_macros", "materializations", "schema_change_fa
 
 
 @pytest.mark.parametrize("project", PROJECTS)
-def test_project_is_equal_on_duckdb_and_spark(project: str, tmp_path: Path, spark: Any, harness: Any) -> None:
+def test_project_is_equal_on_duckdb_and_spark(project: str, tmp_path: Path, spark: Any, harness: Any,
+                                              shared_tmp: Path) -> None:
     assert project in harness.project_names()
-    problems = harness.run_engines(project, tmp_path)
+    # the DuckDB side is the dbt-vs-weir test's weir run (once per session, whichever test runs first)
+    problems = harness.run_engines(project, tmp_path, cache=shared_tmp / "weir-duckdb-runs")
     assert not problems, f"{project}: weir on Spark differs from weir on DuckDB:\n\n" + "\n\n".join(problems)
