@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck importlint unit differential clean install-services services-stop
+.PHONY: demo test deps checks lint typecheck importlint unit differential clean install-services services-stop
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,8 +40,18 @@ install-services:
 services-stop:
 	-$(BIN)/python scripts/services.py stop
 
+# Everything the tests need, installed side by side: the three venvs and the Debian packages
+# do not depend on each other, and each mostly waits on downloads and the disk.
+deps:
+	$(MAKE) -j4 --output-sync=target $(STAMP) .venvs/dbt/.installed .venvs/sail/.installed install-services
+
+# The static checks, side by side (mypy takes the longest).
+checks: $(STAMP)
+	$(MAKE) -j3 --output-sync=target lint typecheck importlint
+
 # Tests start the services they need through scripts/services.py; they are stopped afterwards.
-test: $(STAMP) .venvs/dbt/.installed .venvs/sail/.installed install-services lint typecheck importlint
+test: deps
+	$(MAKE) checks
 	WEIR_DBT_VENV=$(CURDIR)/.venvs/dbt $(BIN)/pytest -q -n 2 tests; status=$$?; \
 	$(BIN)/python scripts/services.py stop >/dev/null; exit $$status
 
