@@ -27,35 +27,46 @@ def _services_module() -> Any:
     return module
 
 
-# -- scheduling under pytest-xdist (``--dist loadgroup`` in pyproject.toml) ------------------
+# -- scheduling under pytest-xdist ---------------------------------------------------------
 #: Test files in the order they start, heaviest first (figures: minutes of one test under
-#: -n 2). xdist hands tests out in collection order, so the long end-to-end tests start at
-#: once and the short unit tests fill the end of the run: no core idles while one long test
+#: -n 2). Tests are handed out one at a time in this order, so the long end-to-end tests start
+#: at once and the short unit tests fill the end of the run: no core idles while one long test
 #: finishes. Everything not listed keeps its place after these.
 HEAVY_FIRST = (
-    "tests/differential/",                            # dbt vs weir, 1.5-3 min per project
-    "tests/integration/streaming/test_exactly_once",  # 24 killed stream processes, ~2.5 min
+    "tests/differential/",                            # dbt vs weir, 1-3 min per project
+    "tests/integration/streaming/test_exactly_once",  # 24 killed stream processes, ~2 min
     "tests/integration/streaming/",
     "tests/integration/ingest/test_kill",
     "tests/integration/ingest/test_files_kill",
     "tests/integration/orchestration/test_examples",
-    "tests/integration/web/",
     "tests/integration/",
 )
-#: every Spark test runs on one worker: one JVM (and one JIT warm-up, ~1 min) per run, not two
-SPARK_TESTS = "tests/integration/spark/"
+#: tests that must share a worker: every Spark test (one JVM and one JIT warm-up, ~1 min, per
+#: run instead of per worker) and the browser tests (one pipeline run, UI server and Chromium)
+SAME_WORKER = ("tests/integration/spark/", "tests/integration/web/test_ui_browser.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         return next((i for i, prefix in enumerate(HEAVY_FIRST) if item.nodeid.startswith(prefix)),
                     len(HEAVY_FIRST))
 
-    for item in items:
-        if item.nodeid.startswith(SPARK_TESTS):
-            item.add_marker(pytest.mark.xdist_group("spark"))
     items.sort(key=rank)  # stable: the order within a rank is pytest's
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n``: each SAME_WORKER prefix is one unit of work and every other test its own;
+    units go out largest first (the Spark tests), then in collection order, one at a time.
+    (xdist's own ``--dist loadgroup`` marks do not take under pytest 9.)"""
+    if config.getoption("dist") != "load":  # an explicit --dist other than load wins
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SameWorkerScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((prefix for prefix in SAME_WORKER if nodeid.startswith(prefix)), nodeid)
+
+    return SameWorkerScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
