@@ -17,6 +17,9 @@ from weir.streaming.errors import BrokerUnreachable, StreamError
 from weir.streaming.source import OnAssign, OnRevoke, Positions, RawBatch, split_key, tp_key
 
 log = logging.getLogger("weir.streaming.kafka")
+#: how often a running consumer asks the broker whether its topics still exist: librdkafka
+#: keeps fetching a deleted topic silently until its own refresh (5 min by default)
+TOPIC_CHECK_SECONDS = 5.0
 
 
 def kafka_module() -> Any:
@@ -49,6 +52,12 @@ def _columns(msgs: list[Any]) -> RawBatch:
     return batch
 
 
+def _deleted(topic: str, servers: str) -> StreamError:
+    return StreamError(f"topic {topic!r} does not exist on {servers} (deleted while reading?)",
+                       hint="recreate the topic or remove it from the stream's topics; the batches "
+                            "already written stay in the table")
+
+
 class KafkaSource:
     """A consumer in a consumer group, committing offsets by hand."""
 
@@ -78,6 +87,8 @@ class KafkaSource:
         self._assigned: set[str] = set()
         self._down_since: float | None = None
         self._fatal: str | None = None
+        self._topic_error: str | None = None  # librdkafka said a topic/partition is gone: check now
+        self._next_topic_check = 0.0
 
     # -- connection ------------------------------------------------------------------------
     def _on_error(self, err: Any) -> None:
@@ -87,6 +98,9 @@ class KafkaSource:
             if self._down_since is None:
                 self._down_since = time.monotonic()
             log.warning("Kafka at %s: %s", self.servers, err.str())
+        elif code in (ck.KafkaError.UNKNOWN_TOPIC_OR_PART, ck.KafkaError._UNKNOWN_TOPIC,
+                      ck.KafkaError._UNKNOWN_PARTITION):
+            self._topic_error = err.str()  # a topic deleted under the consumer arrives here
         elif err.fatal():
             self._fatal = err.str()
 
@@ -121,6 +135,7 @@ class KafkaSource:
         consumer = ck.Consumer(self.config)
         self._consumer = consumer
         self.wait_for_topics(consumer)
+        self._next_topic_check = time.monotonic() + TOPIC_CHECK_SECONDS
 
         def assign(c: Any, parts: list[Any]) -> None:
             keys = [tp_key(p.topic, p.partition) for p in parts]
@@ -147,6 +162,8 @@ class KafkaSource:
         msgs = self._consumer.consume(num_messages=max_messages, timeout=timeout)
         if self._fatal:
             raise StreamError(f"Kafka consumer failed at {self.servers}: {self._fatal}")
+        if self._topic_error or (time.monotonic() >= self._next_topic_check and self._down_since is None):
+            self._check_topics()
         good = [m for m in msgs if m.error() is None]
         if len(good) < len(msgs):
             for m in msgs:
@@ -162,13 +179,30 @@ class KafkaSource:
             raise self._unreachable("lost the connection")
         return batch
 
+    def _check_topics(self) -> None:
+        """Stop if one of the stream's topics is gone: one metadata request per topic, bounded,
+        every TOPIC_CHECK_SECONDS and at once after an unknown-topic error from librdkafka."""
+        ck = kafka_module()
+        detail, self._topic_error = self._topic_error, None
+        self._next_topic_check = time.monotonic() + TOPIC_CHECK_SECONDS
+        for topic in self.topics:
+            try:
+                meta = self._consumer.list_topics(topic, timeout=2.0)
+            except ck.KafkaException as exc:  # an unreachable broker is handled by poll()
+                log.warning("Kafka at %s: topic check failed: %s", self.servers, exc)
+                return
+            info = meta.topics.get(topic)
+            if info is None or (info.error is not None and info.error.code() == ck.KafkaError.UNKNOWN_TOPIC_OR_PART):
+                raise _deleted(topic, self.servers)
+        if detail:
+            log.warning("Kafka at %s: %s", self.servers, detail)
+
     def _message_error(self, ck: Any, err: Any, m: Any) -> None:
         code = err.code()
         if code == ck.KafkaError._PARTITION_EOF:
             return
         if code in (ck.KafkaError.UNKNOWN_TOPIC_OR_PART, ck.KafkaError._UNKNOWN_TOPIC):
-            raise StreamError(f"topic {m.topic()!r} does not exist on {self.servers} (deleted while reading?)",
-                              hint="recreate the topic or remove it from the stream's topics")
+            raise _deleted(m.topic(), self.servers)
         if err.fatal():
             raise StreamError(f"Kafka error at {self.servers}: {err.str()}")
         log.warning("Kafka at %s: %s", self.servers, err.str())
