@@ -58,6 +58,10 @@ def _deleted(topic: str, servers: str) -> StreamError:
                             "already written stay in the table")
 
 
+#: prefixes of consumer settings that an AdminClient of the same cluster needs too
+_SHARED = {"security", "sasl", "ssl", "client", "socket", "broker", "api", "metadata", "reconnect"}
+
+
 class KafkaSource:
     """A consumer in a consumer group, committing offsets by hand."""
 
@@ -67,6 +71,7 @@ class KafkaSource:
         self.topics = list(topics)
         self.group = group
         self.connect_timeout = connect_timeout
+        self._options = dict(options or {})
         self.config = {
             "bootstrap.servers": servers,
             "group.id": group,
@@ -89,6 +94,7 @@ class KafkaSource:
         self._fatal: str | None = None
         self._topic_error: str | None = None  # librdkafka said a topic/partition is gone: check now
         self._next_topic_check = 0.0
+        self._topic_ids: dict[str, str] | None = None
 
     # -- connection ------------------------------------------------------------------------
     def _on_error(self, err: Any) -> None:
@@ -209,6 +215,23 @@ class KafkaSource:
 
     def assigned(self) -> list[str]:
         return sorted(self._assigned)
+
+    def topic_ids(self) -> dict[str, str]:
+        """The topics' ids (asked once per consumer); {} when the broker does not say."""
+        if self._topic_ids is None:
+            ck = kafka_module()
+            from confluent_kafka.admin import AdminClient
+
+            admin = AdminClient({"bootstrap.servers": self.servers, "logger": self.config["logger"],
+                                 **{k: v for k, v in self._options.items() if k.split(".")[0] in _SHARED}})
+            try:
+                found = admin.describe_topics(ck.TopicCollection(self.topics), request_timeout=10)
+                self._topic_ids = {t: str(f.result(15).topic_id) for t, f in found.items()}
+            except (ck.KafkaException, ValueError, TypeError) as exc:
+                log.warning("Kafka at %s: topic ids unknown (%s); a topic deleted and created again "
+                            "will not be noticed", self.servers, exc)
+                self._topic_ids = {}
+        return self._topic_ids
 
     def commit(self, positions: Positions) -> None:
         ck = kafka_module()

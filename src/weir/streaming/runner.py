@@ -30,7 +30,7 @@ from weir.streaming.errors import StreamError
 from weir.streaming.faults import fault
 from weir.streaming.metrics import BatchMetrics, record_batch
 from weir.streaming.sink import DELETE_FLAG, TableSink, already_written
-from weir.streaming.source import Positions, RawBatch, StreamSource
+from weir.streaming.source import Positions, RawBatch, StreamSource, split_key
 from weir.streaming.windows import WindowWriter
 
 log = logging.getLogger("weir.streaming")
@@ -90,10 +90,27 @@ class StreamRunner:
     def _on_assign(self, keys: list[str]) -> Positions:
         for sink in self._sinks():
             sink.restore(keys)
+        self._follow_topic_ids(keys)
         log.info("stream %s: assigned %s, resuming at %s", self.spec.name, keys,
                  {k: self.main.positions.get(k) for k in keys})
         # the target holds the oldest copy of the offsets: replay from there
         return {k: self.main.positions[k] for k in keys if k in self.main.positions}
+
+    def _follow_topic_ids(self, keys: list[str]) -> None:
+        """A topic deleted and created again since the table's last batch starts over at
+        offset 0: its old positions must neither skip nor filter out the new messages."""
+        now = self.source.topic_ids()
+        before = {**now, **(self.main.extra.get("topic_ids") or {})}
+        recreated = {t for t, tid in now.items() if before[t] != tid and any(k.startswith(f"{t}/") for k in keys)}
+        for topic in sorted(recreated):
+            log.warning("stream %s: topic %r was deleted and created again since the last batch "
+                        "(id %s -> %s): reading it from its first offset", self.spec.name, topic,
+                        before[topic], now[topic])
+        for sink in self._sinks():
+            sink.forget(recreated)
+            sink.carry["topic_ids"] = {**before, **now}
+            if recreated:
+                sink.positions.update({k: 0 for k in keys if split_key(k)[0] in recreated})
 
     def _on_revoke(self, keys: list[str]) -> None:
         log.info("stream %s: revoked %s", self.spec.name, keys)

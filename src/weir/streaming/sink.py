@@ -23,7 +23,7 @@ from weir.formats.base import AppCommit, Commit, TableFormat
 from weir.formats.delta import DeltaFormat
 from weir.sql.relation import Relation
 from weir.streaming.errors import StreamError
-from weir.streaming.source import Positions, tp_key
+from weir.streaming.source import Positions, split_key, tp_key
 
 #: the key the formats store an AppCommit's state under in a commit's metadata
 #: (Delta commit info and Iceberg snapshot summaries both use it)
@@ -77,6 +77,8 @@ class TableSink:
     version: int = -1
     positions: Positions = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: state written with every commit of this table (the topic ids the offsets belong to)
+    carry: dict[str, Any] = field(default_factory=dict)
 
     def restore(self, wanted: Iterable[str] = ()) -> None:
         self.version, self.positions, self.extra = app_positions(self.fmt, self.relation, self.app_id, wanted)
@@ -90,7 +92,7 @@ class TableSink:
         return {k: max(v, self.positions.get(k, v)) for k, v in positions.items()}
 
     def _app(self, seq: int, positions: Positions, extra: dict[str, Any] | None) -> AppCommit:
-        state: dict[str, Any] = {"offsets": self._ahead(positions)}
+        state: dict[str, Any] = {"offsets": self._ahead(positions), **self.carry}
         state.update(extra or {})
         return AppCommit(self.app_id, seq, state)
 
@@ -132,6 +134,10 @@ class TableSink:
                                     merge_schema=True, app=app)
         self._advance(seq, positions, extra)
         return commit
+
+    def forget(self, topics: set[str]) -> None:
+        """Drop the positions of ``topics`` (deleted and created again: offsets start over)."""
+        self.positions = {k: v for k, v in self.positions.items() if split_key(k)[0] not in topics}
 
     def _advance(self, seq: int, positions: Positions, extra: dict[str, Any] | None) -> None:
         self.version = seq

@@ -89,6 +89,10 @@ class StreamSource(Protocol):
     def lag(self, positions: Positions) -> int | None:
         """Messages behind the newest ones, where the source knows (approximate on some brokers)."""
 
+    def topic_ids(self) -> dict[str, str]:
+        """topic -> an id that changes when the topic is deleted and created again (its
+        offsets start over); empty where the source cannot tell."""
+
     def close(self) -> None: ...
 
 

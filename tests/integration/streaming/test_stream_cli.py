@@ -116,6 +116,7 @@ def test_a_topic_deleted_while_streaming_stops_with_a_clear_error(tmp_path: Path
     import time
 
     from confluent_kafka.admin import AdminClient
+    from stream_helpers import create_topic
 
     name = topic()
     project = write_project(tmp_path / "p", f"""
@@ -140,3 +141,10 @@ def test_a_topic_deleted_while_streaming_stops_with_a_clear_error(tmp_path: Path
     assert "Traceback" not in err
     table = project / "lakehouse" / "main" / "ev"
     assert sorted(r[0] for r in delta_rows(table, "select id from t")) == list(range(10))
+
+    # created again with more messages than were read: the restart reads them all from offset 0
+    create_topic(kafka, name)
+    produce(kafka, name, [(str(i), {"id": i}) for i in range(100, 115)])
+    out2 = weir(project, "stream", "ev", "--until-idle", "3")
+    assert "deleted and created again" in out2.stderr
+    assert sorted(r[0] for r in delta_rows(table, "select id from t")) == [*range(10), *range(100, 115)]

@@ -22,8 +22,9 @@ from weir.streaming.source import OnAssign, OnRevoke, Positions, RawBatch, split
 class MemorySource:
     """A topic held in memory: partitions of (key, value) messages."""
 
-    def __init__(self, topic: str, partitions: list[list[bytes | None]]) -> None:
+    def __init__(self, topic: str, partitions: list[list[bytes | None]], topic_id: str = "") -> None:
         self.topic = topic
+        self.topic_id = topic_id  # a new id: the topic was deleted and created again
         self.log = partitions
         self.pos: dict[str, int] = {}
         self.commits: list[Positions] = []
@@ -52,6 +53,9 @@ class MemorySource:
 
     def lag(self, positions: Positions) -> int | None:
         return None
+
+    def topic_ids(self) -> dict[str, str]:
+        return {self.topic: self.topic_id} if self.topic_id else {}
 
     def close(self) -> None:
         pass
@@ -85,6 +89,21 @@ def test_each_batch_is_one_commit_with_its_offsets_and_restarts_resume_there(tmp
     again = MemorySource("t", src.log)
     _runner(tmp_path, again).run(until_idle=0)
     assert [r[0] for r in _rows(tmp_path, "ev", "id")] == [*range(0, 8), 100, 101, 102]
+
+
+def test_a_topic_created_again_is_read_from_its_start_not_from_the_old_offsets(tmp_path: Path) -> None:
+    _runner(tmp_path, MemorySource("t", [_msgs(range(0, 6))], topic_id="A")).run(until_idle=0)
+    _runner(tmp_path, MemorySource("t", [_msgs(range(0, 6))], topic_id="A")).run(until_idle=0)  # nothing new
+    # deleted and created again: offsets start over at 0, under a new id
+    _runner(tmp_path, MemorySource("t", [[b"oops", *_msgs(range(100, 108))]], topic_id="B")).run(until_idle=0)
+    assert [r[0] for r in _rows(tmp_path, "ev", "id")] == [*range(0, 6), *range(100, 108)]
+    assert [r[0] for r in _rows(tmp_path, "ev__dead_letters", '"offset"')] == [0]
+    fmt = DeltaFormat(str(tmp_path / "lake"))
+    state = fmt.app_state(Relation(schema="main", identifier="ev"), "weir.stream.ev")
+    assert state is not None and state.state["offsets"] == {"t/0": 9} and state.state["topic_ids"] == {"t": "B"}
+    # and the restart after that resumes at offset 9 of the new topic
+    _runner(tmp_path, MemorySource("t", [[b"oops", *_msgs(range(100, 109))]], topic_id="B")).run(until_idle=0)
+    assert [r[0] for r in _rows(tmp_path, "ev", "id")] == [*range(0, 6), *range(100, 109)]
 
 
 def test_a_replayed_batch_skips_dead_letters_already_committed(tmp_path: Path) -> None:
