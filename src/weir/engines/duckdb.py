@@ -4,6 +4,7 @@ lakehouse tables and DuckDB-native tables; an in-memory staging database."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,10 @@ _EXPORT_CASTS = {
 }
 
 
+#: how long opening the catalog waits for another process's lock on it
+LOCK_WAIT_S = 10.0
+
+
 class DuckDBEngine(Engine):
     name = "duckdb"
     dialect = "duckdb"
@@ -59,11 +64,7 @@ class DuckDBEngine(Engine):
         if path is not None:
             # attached under a fixed name, so a schema named like the file (target `ci`,
             # schema `ci`) is never ambiguous
-            try:
-                self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG_DB}")
-            except duckdb.Error as exc:
-                raise EngineError(f"cannot open DuckDB catalog {path}: {exc}",
-                                  hint="another weir process may hold it open; wait for it or stop it") from None
+            self._attach_catalog(path)
             self._con.execute(f"USE {CATALOG_DB}")
         self._con.execute(f"SET threads = {max(1, threads)}")
         if search_path is not None:
@@ -76,6 +77,22 @@ class DuckDBEngine(Engine):
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._stage_seq = 0
         self._schemas: set[str] = set()
+
+    def _attach_catalog(self, path: Path) -> None:
+        """Attach the catalog file; while another process holds its lock (a short step such
+        as a stream worker registering its tables), retry for up to LOCK_WAIT_S seconds."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        delay = 0.05
+        while True:
+            try:
+                self._con.execute(f"ATTACH {literal(str(path))} AS {CATALOG_DB}")
+                return
+            except duckdb.Error as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() + delay > deadline:
+                    raise EngineError(f"cannot open DuckDB catalog {path}: {exc}",
+                                      hint="another weir process holds it open; wait for it or stop it") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     # -- connections -----------------------------------------------------------------
     @property
